@@ -1,0 +1,23 @@
+"""JSON responses encoded with orjson, and responses of pre-encoded JSON bytes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.responses import Response
+
+
+class JsonResponse(Response):
+    """A JSON response encoded by orjson (UTF-8, no NaN, compact)."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        """Encode the content."""
+        return orjson.dumps(content)
+
+
+def raw_json(body: bytes, status_code: int = 200) -> Response:
+    """Return JSON bytes that were assembled (or stored) already encoded."""
+    return Response(body, status_code=status_code, media_type="application/json")

@@ -1,0 +1,34 @@
+"""The ``threadline`` command: one Typer application with a sub-command per task."""
+
+from __future__ import annotations
+
+import typer
+
+from threadline import __version__
+from threadline.cli import audit, db, demo, ingest, serve
+from threadline.cli.common import out
+
+app = typer.Typer(
+    name="threadline",
+    help="Data and model lineage: ingest OpenLineage, ask what feeds what, prove the record.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("serve")(serve.serve)
+app.command("demo")(demo.demo)
+app.command("ingest")(ingest.ingest)
+app.command("rebuild")(db.rebuild)
+app.add_typer(audit.app, name="audit")
+app.add_typer(db.app, name="db")
+
+
+@app.command("version")
+def version() -> None:
+    """Print Threadline's version."""
+    out.print(__version__)
+
+
+def main() -> None:
+    """Run the command line."""
+    app()

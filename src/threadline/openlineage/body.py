@@ -1,0 +1,108 @@
+"""Turn a request body into JSON: decode gzip, enforce size and depth limits, name bad bytes."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from typing import Any
+
+import orjson
+
+from threadline.errors import InvalidEvent, PayloadTooLarge, UnsupportedEncoding
+
+_IDENTITY = {"", "identity"}
+_GZIP = {"gzip", "x-gzip", "deflate"}
+_ESCAPED_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+_LONE_SURROGATE = re.compile(rb"(?<!\\)(?:\\\\)*\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def decode_body(body: bytes, *, content_encoding: str | None, max_bytes: int) -> bytes:
+    """Return the body's bytes after removing any content encoding.
+
+    Raises:
+        PayloadTooLarge: the body, compressed or decoded, is over ``max_bytes``.
+        UnsupportedEncoding: the encoding is not gzip, deflate or identity.
+        InvalidEvent: the compressed stream is corrupt or truncated.
+    """
+    if len(body) > max_bytes:
+        raise PayloadTooLarge(f"request body is {len(body)} bytes; the limit is {max_bytes}")
+    encoding = (content_encoding or "").strip().lower()
+    if encoding in _IDENTITY:
+        return body
+    if encoding not in _GZIP:
+        raise UnsupportedEncoding(
+            f"Content-Encoding {content_encoding!r} is not supported; use gzip or none"
+        )
+    return _inflate(body, max_bytes)
+
+
+def _inflate(body: bytes, max_bytes: int) -> bytes:
+    # wbits=47 accepts both gzip and zlib framing; max_length bounds a decompression bomb.
+    inflater = zlib.decompressobj(wbits=47)
+    try:
+        out = inflater.decompress(body, max_bytes + 1)
+    except zlib.error as exc:
+        raise InvalidEvent("$", f"body is not valid gzip data ({exc})") from None
+    if len(out) > max_bytes:
+        raise PayloadTooLarge(f"decompressed body is over the limit of {max_bytes} bytes")
+    if not inflater.eof:
+        raise InvalidEvent("$", "gzip body is truncated")
+    return out
+
+
+def load_json(raw: bytes, *, max_depth: int) -> Any:
+    """Parse JSON strictly and check what PostgreSQL and SQLite could not store alike.
+
+    Raises:
+        InvalidEvent: the bytes are not JSON, not UTF-8, nested too deeply, or hold a NUL
+            character or a lone surrogate.
+    """
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidEvent("$", _explain_decode_error(raw, exc)) from None
+    if b"\\u0000" in raw and _ESCAPED_NUL.search(raw):
+        raise InvalidEvent("$", "strings may not contain the NUL character (\\u0000)")
+    if _too_deep(value, max_depth):
+        raise InvalidEvent("$", f"JSON is nested deeper than {max_depth} levels")
+    return value
+
+
+def _explain_decode_error(raw: bytes, exc: orjson.JSONDecodeError) -> str:
+    message = str(exc)
+    if not raw.strip():
+        return "body is empty; expected a JSON object"
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        return f"body is not valid UTF-8 (byte {bad.start})"
+    if "surrogate" in message and _LONE_SURROGATE.search(raw):
+        return f"a string holds a lone UTF-16 surrogate, which cannot be stored ({message})"
+    if "depth" in message or "recursion" in message:
+        return "JSON is nested too deeply"
+    rest = raw[exc.pos : exc.pos + 9].lstrip(b"-")
+    if rest.startswith((b"NaN", b"Infinity")) or "infinity" in message:
+        return f"NaN and Infinity are not JSON numbers ({message})"
+    if exc.pos >= len(raw.rstrip()):
+        return f"JSON is truncated ({message})"
+    return f"body is not valid JSON ({message})"
+
+
+def _too_deep(value: Any, limit: int) -> bool:
+    if type(value) is not dict and type(value) is not list:
+        return False
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = node.values() if type(node) is dict else node
+        for child in children:
+            if type(child) is dict or type(child) is list:
+                stack.append((child, depth + 1))
+    return False
+
+
+def dump_element(value: Any) -> bytes:
+    """Return the bytes stored for one element of a batch (compact JSON)."""
+    return orjson.dumps(value)

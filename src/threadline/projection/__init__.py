@@ -1,0 +1,128 @@
+"""Project logged events into the lineage model, inside the transaction that logged them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, select
+
+from threadline.model import DatasetRecord, EventKind, ParsedEvent
+from threadline.projection import columns
+from threadline.projection.context import Ctx, ident, stable_uuid
+from threadline.projection.datasetfacets import project_dataset
+from threadline.projection.edges import Position, resweep, run_position
+from threadline.projection.entities import job_id
+from threadline.projection.jobversions import refresh_job_version, refresh_latest_run
+from threadline.projection.runio import add_input, add_output
+from threadline.projection.runs import (
+    apply_nominal_time,
+    apply_parent,
+    apply_state,
+    is_streaming,
+    run_row,
+    store_facets,
+)
+from threadline.projection.versions import event_version
+from threadline.store.tables import runs
+
+
+def project(conn: Connection, events: Sequence[ParsedEvent]) -> None:
+    """Project events (already appended to the log) into the lineage tables."""
+    ctx = Ctx(conn)
+    for event in events:
+        if event.kind is EventKind.RUN:
+            _run_event(ctx, event)
+        elif event.kind is EventKind.JOB:
+            _job_event(ctx, event)
+        else:
+            _dataset_event(ctx, event)
+
+
+def _io(
+    ctx: Ctx, event: ParsedEvent, run_id: int, run_uuid: str, job: int, *, versioned: bool
+) -> None:
+    t, key = event.event_time_us, event.event_key
+    for record in event.inputs:
+        ds = project_dataset(ctx, record, t, key)
+        add_input(ctx, run_id, ds, t=t, key=key, facets=record.facets,
+                  io_facets=record.io_facets, versioned=versioned)
+    targets: list[tuple[int, DatasetRecord]] = []
+    for record in event.outputs:
+        ds = project_dataset(ctx, record, t, key)
+        targets.append((ds, record))
+        add_output(ctx, run_id, run_uuid, ds, t=t, key=key, facets=record.facets,
+                   io_facets=record.io_facets, versioned=versioned)
+    found = columns.collect(ctx, job=job, job_facets=event.job_facets, outputs=targets, t=t)
+    listed_in = {ctx.datasets[_key(r)].id for r in event.inputs}
+    listed_out = {ds for ds, _ in targets}
+    for ds in found.extra_inputs:
+        if ds not in listed_in:
+            add_input(ctx, run_id, ds, t=t, key=key, facets={}, io_facets={}, versioned=versioned)
+    for ds in found.extra_outputs:
+        if ds not in listed_out:
+            add_output(ctx, run_id, run_uuid, ds, t=t, key=key, facets={}, io_facets={},
+                       versioned=versioned)
+    columns.store_edges(ctx, run_id, found)
+
+
+def _key(record: DatasetRecord) -> str:
+    return ident(record.namespace, record.name)
+
+
+def _sweep(ctx: Ctx, asserter: int, run_id: int, before: Position | None) -> None:
+    after = run_position(ctx, run_id)
+    if after is None:
+        return
+    since = after if before is None else min(before, after, key=lambda p: (p.time_us, p.run_uuid))
+    resweep(ctx, asserter, since)
+
+
+def _run_event(ctx: Ctx, event: ParsedEvent) -> None:
+    assert event.job is not None and event.run_uuid is not None
+    t, key = event.event_time_us, event.event_key
+    job = job_id(ctx, event.job.namespace, event.job.name, t)
+    run_id, before = run_row(ctx, event.run_uuid, job=job, t=t, external_id=event.run_external_id)
+    store_facets(ctx, run_id, job, run=event.run_facets, job_level=event.job_facets, t=t, key=key)
+    if event.event_type is not None:
+        apply_state(ctx, run_id, event.event_type, t, key)
+    if "parent" in event.run_facets:
+        apply_parent(ctx, run_id, job, t, key)
+    if "nominalTime" in event.run_facets:
+        apply_nominal_time(ctx, run_id)
+    _io(ctx, event, run_id, event.run_uuid, job, versioned=True)
+    state = ctx.conn.execute(select(runs.c.state).where(runs.c.id == run_id)).scalar()
+    if state in ("COMPLETE", "FAIL", "ABORT") or is_streaming(event.job_facets):
+        refresh_job_version(ctx, run_id, job)
+    refresh_latest_run(ctx, job)
+    _sweep(ctx, job, run_id, before)
+
+
+def _job_event(ctx: Ctx, event: ParsedEvent) -> None:
+    """A JobEvent is a static declaration: a run-less assertion of the job's lineage."""
+    assert event.job is not None
+    t, key = event.event_time_us, event.event_key
+    job = job_id(ctx, event.job.namespace, event.job.name, t)
+    uuid = stable_uuid("job_event", key)
+    run_id, before = run_row(ctx, uuid, job=job, t=t, kind="job_event")
+    store_facets(ctx, run_id, job, run={}, job_level=event.job_facets, t=t, key=key)
+    _io(ctx, event, run_id, uuid, job, versioned=False)
+    refresh_job_version(ctx, run_id, job)
+    _sweep(ctx, job, run_id, before)
+
+
+def _dataset_event(ctx: Ctx, event: ParsedEvent) -> None:
+    """A DatasetEvent records a dataset version; lineage facets on it derive it directly."""
+    assert event.dataset is not None
+    t, key = event.event_time_us, event.event_key
+    record = event.dataset
+    ds = project_dataset(ctx, record, t, key)
+    event_version(ctx, ds, t=t, facets=record.facets, key=key)
+    found = columns.collect(ctx, job=None, job_facets={}, outputs=[(ds, record)], t=t)
+    for source in found.extra_inputs:
+        found.edge(source, ds, "derived")
+    if not found.edges:
+        return
+    uuid = stable_uuid("dataset_event", key)
+    run_id, before = run_row(ctx, uuid, job=None, t=t, kind="dataset_event", asserter=ds)
+    columns.store_edges(ctx, run_id, found)
+    _sweep(ctx, ds, run_id, before)

@@ -1,0 +1,176 @@
+"""Project a dataset's facets: latest per key, schema history and fields, symlinks, lifecycle."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import bindparam, delete, or_, select, tuple_, update
+
+from threadline.model import DatasetRecord
+from threadline.openlineage.checks import is_deleted
+from threadline.projection.context import Ctx, dumps, ident, loads
+from threadline.projection.entities import dataset_id, field_id
+from threadline.store.tables import (
+    dataset_facets,
+    dataset_fields,
+    dataset_schemas,
+    dataset_symlinks,
+    datasets,
+)
+
+# Facets whose presence decides a dataset's semantic kind (model, endpoint, predictions...).
+KIND_FACETS = ("datasetType", "threadline_model", "threadline_endpoint", "threadline_predictions")
+
+
+def project_dataset(ctx: Ctx, record: DatasetRecord, t: int, key: str) -> int:
+    """Project one dataset mention: identity, facets and what they imply. Return its id."""
+    ds = dataset_id(ctx, record.namespace, record.name, t)
+    facets = record.facets
+    if not facets:
+        return ds
+    ctx.upsert_latest(
+        dataset_facets,
+        [
+            {"dataset_id": ds, "name": name, "facet": dumps(facet), "event_time_us": t,
+             "event_key": key, "deleted": is_deleted(facet)}
+            for name, facet in facets.items()
+        ],
+        ["dataset_id", "name"],
+        ["facet", "deleted"],
+    )
+    schema = facets.get("schema")
+    if schema is not None and not is_deleted(schema):
+        _project_schema(ctx, ds, schema, t, key)
+    symlinks = facets.get("symlinks")
+    if symlinks is not None and not is_deleted(symlinks):
+        _project_symlinks(ctx, ds, symlinks)
+    lifecycle = facets.get("lifecycleStateChange")
+    if lifecycle is not None and not is_deleted(lifecycle):
+        _project_lifecycle(ctx, ds, lifecycle, t, key)
+    if any(name in facets for name in KIND_FACETS):
+        _refresh_kind(ctx, ds)
+    return ds
+
+
+def flatten_schema(fields: list[dict[str, Any]], prefix: str = "") -> list[dict[str, Any]]:
+    """Return schema fields depth-first with dotted paths for nested fields."""
+    flat: list[dict[str, Any]] = []
+    for ordinal, field in enumerate(fields):
+        path = f"{prefix}{field['name']}"
+        flat.append({
+            "path": path,
+            "name": field["name"],
+            "type": field.get("type"),
+            "description": field.get("description"),
+            "ordinal": ordinal,
+            "parent": prefix[:-1] or None,
+        })
+        flat.extend(flatten_schema(field.get("fields") or [], f"{path}."))
+    return flat
+
+
+def _project_schema(ctx: Ctx, ds: int, facet: dict[str, Any], t: int, key: str) -> None:
+    flat = flatten_schema(facet.get("fields") or [])
+    canonical = dumps([[f["path"], f["type"], f["description"]] for f in flat])
+    schema_hash = ident(canonical)
+    c = dataset_schemas.c
+    position = tuple_(c.observed_us, c.event_key)
+    previous = ctx.conn.execute(
+        select(c.schema_hash).where(c.dataset_id == ds, position < tuple_(t, key))
+        .order_by(c.observed_us.desc(), c.event_key.desc()).limit(1)
+    ).scalar()
+    if previous == schema_hash:
+        return  # the schema was already this at an earlier time: nothing changes
+    ctx.insert_ignore(
+        dataset_schemas,
+        [{"dataset_id": ds, "observed_us": t, "event_key": key, "schema_hash": schema_hash,
+          "fields": dumps(flat)}],
+        ["dataset_id", "observed_us", "event_key"],
+    )
+    following = ctx.conn.execute(
+        select(c.id, c.schema_hash).where(c.dataset_id == ds, position > tuple_(t, key))
+        .order_by(c.observed_us, c.event_key).limit(1)
+    ).first()
+    if following is not None and following.schema_hash == schema_hash:
+        # Keep only change points: the next observation repeats this one.
+        ctx.conn.execute(delete(dataset_schemas).where(c.id == following.id))
+    if following is None:
+        _set_current_fields(ctx, ds, flat)
+
+
+def _set_current_fields(ctx: Ctx, ds: int, flat: list[dict[str, Any]]) -> None:
+    ids = {f["path"]: field_id(ctx, ds, f["path"], f["name"]) for f in flat}
+    c = dataset_fields.c
+    ctx.conn.execute(update(dataset_fields).where(c.dataset_id == ds).values(in_schema=False))
+    if not flat:
+        return
+    ctx.conn.execute(
+        update(dataset_fields)
+        .where(c.id == bindparam("fid"))
+        .values(
+            type=bindparam("ftype"), description=bindparam("fdesc"), ordinal=bindparam("ford"),
+            parent_id=bindparam("fparent"), in_schema=True,
+        ),
+        [
+            {"fid": ids[f["path"]], "ftype": f["type"], "fdesc": f["description"],
+             "ford": f["ordinal"], "fparent": ids.get(f["parent"]) if f["parent"] else None}
+            for f in flat
+        ],
+    )
+
+
+def _project_symlinks(ctx: Ctx, ds: int, facet: dict[str, Any]) -> None:
+    ctx.insert_ignore(
+        dataset_symlinks,
+        [
+            {"dataset_id": ds, "ident": ident(item["namespace"], item["name"]),
+             "namespace": item["namespace"], "name": item["name"], "type": item.get("type")}
+            for item in facet.get("identifiers") or []
+        ],
+        ["dataset_id", "ident"],
+    )
+
+
+def _project_lifecycle(ctx: Ctx, ds: int, facet: dict[str, Any], t: int, key: str) -> None:
+    state = facet["lifecycleStateChange"]
+    c = datasets.c
+    ctx.conn.execute(
+        update(datasets)
+        .where(c.id == ds, or_(c.lifecycle_us.is_(None),
+                               tuple_(c.lifecycle_us, c.lifecycle_key) < tuple_(t, key)))
+        .values(lifecycle_state=state, lifecycle_us=t, lifecycle_key=key,
+                is_deleted=state == "DROP")
+    )
+    previous = facet.get("previousIdentifier")
+    if state == "RENAME" and previous:
+        dataset_id(ctx, previous["namespace"], previous["name"], t)
+        ctx.conn.execute(
+            update(datasets)
+            .where(c.id == ds, or_(c.renamed_us.is_(None), c.renamed_us <= t))
+            .values(previous_namespace=previous["namespace"], previous_name=previous["name"],
+                    renamed_us=t)
+        )
+
+
+def _refresh_kind(ctx: Ctx, ds: int) -> None:
+    c = dataset_facets.c
+    rows = ctx.conn.execute(
+        select(c.name, c.facet).where(
+            c.dataset_id == ds, c.name.in_(KIND_FACETS), c.deleted.is_(False)
+        )
+    ).all()
+    present = {row.name: row.facet for row in rows}
+    ctx.conn.execute(update(datasets).where(datasets.c.id == ds).values(kind=dataset_kind(present)))
+
+
+def dataset_kind(facets: dict[str, str]) -> str:
+    """Return a dataset's semantic kind from its latest kind-deciding facets (JSON text)."""
+    for name, kind in (("threadline_model", "model"), ("threadline_endpoint", "endpoint"),
+                       ("threadline_predictions", "predictions")):
+        if name in facets:
+            return kind
+    if "datasetType" in facets:
+        declared = loads(facets["datasetType"]).get("datasetType")
+        if isinstance(declared, str) and declared.strip():
+            return declared.strip().lower()[:32]
+    return "dataset"

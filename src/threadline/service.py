@@ -1,0 +1,140 @@
+"""The service layer: the one API every edge (HTTP, CLI, SDK) calls."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from threadline.errors import ClientError, InvalidEvent, InvalidParameter, ThreadlineError
+from threadline.model import BatchOutcome, ChainReport, FailedEvent, IngestOutcome, ParsedEvent
+from threadline.openlineage import decode_body, load_json, parse_event
+from threadline.openlineage.body import dump_element
+from threadline.settings import Settings
+from threadline.store import Store, StoredEvent
+from threadline.times import now_us, parse_iso_us
+
+log = logging.getLogger("threadline")
+
+EVENTS_DEFAULT_AFTER = "1970-01-01T00:00:00Z"
+EVENTS_DEFAULT_BEFORE = "2030-01-01T00:00:00Z"
+
+
+@dataclass(frozen=True, slots=True)
+class EventsPage:
+    """A page of raw events, newest or oldest first."""
+
+    events: list[StoredEvent]
+    total: int
+
+
+class LineageService:
+    """Ingest OpenLineage events into the log and answer questions about it."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+
+    # --- ingestion ------------------------------------------------------------------------
+
+    def parse_body(
+        self, body: bytes, *, content_encoding: str | None = None
+    ) -> tuple[bytes, Any]:
+        """Decode and parse a request body into JSON, enforcing the size and depth limits."""
+        raw = decode_body(body, content_encoding=content_encoding, max_bytes=self.settings.max_body_bytes)
+        return raw, load_json(raw, max_depth=self.settings.max_json_depth)
+
+    def ingest_body(self, body: bytes, *, content_encoding: str | None = None) -> IngestOutcome:
+        """Validate one event sent as a request body and store it durably.
+
+        Raises:
+            ClientError: the body or the event is malformed (nothing is written).
+        """
+        raw, value = self.parse_body(body, content_encoding=content_encoding)
+        event = parse_event(value, raw)
+        return self.store.ingest([event], now_us())[0]
+
+    def ingest_batch_body(self, body: bytes, *, content_encoding: str | None = None) -> BatchOutcome:
+        """Validate a JSON array of events; store the valid ones in one transaction."""
+        _raw, value = self.parse_body(body, content_encoding=content_encoding)
+        if type(value) is not list:
+            raise InvalidEvent("$", "a batch must be a JSON array of events")
+        if len(value) > self.settings.max_batch_events:
+            raise InvalidParameter(
+                f"a batch holds at most {self.settings.max_batch_events} events; got {len(value)}"
+            )
+        return self.ingest_values(value)
+
+    def ingest_values(self, values: Iterable[Any]) -> BatchOutcome:
+        """Validate decoded events and store the valid ones; report each invalid one."""
+        valid: list[tuple[int, ParsedEvent]] = []
+        failed: list[FailedEvent] = []
+        received = 0
+        for index, value in enumerate(values):
+            received += 1
+            try:
+                valid.append((index, parse_event(value, dump_element(value))))
+            except ClientError as exc:
+                failed.append(FailedEvent(index, exc.message, retriable=False))
+        accepted = self._store_valid(valid, failed)
+        failed.sort(key=lambda f: f.index)
+        return BatchOutcome(received, tuple(accepted), tuple(failed))
+
+    def _store_valid(
+        self, valid: list[tuple[int, ParsedEvent]], failed: list[FailedEvent]
+    ) -> list[IngestOutcome]:
+        if not valid:
+            return []
+        try:
+            return self.store.ingest([event for _i, event in valid], now_us())
+        except ThreadlineError:
+            raise
+        except Exception:  # a projection bug must not cost the other events of the batch
+            log.exception("batch projection failed; storing its events one by one")
+        accepted: list[IngestOutcome] = []
+        for index, event in valid:
+            try:
+                accepted.extend(self.store.ingest([event], now_us()))
+            except ThreadlineError:
+                raise
+            except Exception as exc:
+                log.exception("event %d of a batch could not be projected", index)
+                failed.append(FailedEvent(index, f"internal error while storing: {exc}", False))
+        return accepted
+
+    # --- the log ----------------------------------------------------------------------------
+
+    def events(
+        self, *, before: str | None = None, after: str | None = None,
+        sort_direction: str = "desc", limit: int = 100, offset: int = 0,
+    ) -> EventsPage:
+        """Return raw events by event time, as Marquez's ``/events/lineage`` does."""
+        if sort_direction not in ("asc", "desc"):
+            raise InvalidParameter("sortDirection must be 'asc' or 'desc'")
+        if not 0 <= limit <= 10_000:
+            raise InvalidParameter("limit must be between 0 and 10000")
+        if offset < 0:
+            raise InvalidParameter("offset must not be negative")
+        after_us = _time_param("after", after or EVENTS_DEFAULT_AFTER)
+        before_us = _time_param("before", before or EVENTS_DEFAULT_BEFORE)
+        page, total = self.store.events_page(
+            after_us=after_us, before_us=before_us, descending=sort_direction == "desc",
+            limit=limit, offset=offset,
+        )
+        return EventsPage(page, total)
+
+    def verify(self) -> ChainReport:
+        """Recompute the log's hash chain."""
+        return self.store.verify()
+
+    def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Replay the log into fresh projections."""
+        return self.store.rebuild(progress)
+
+
+def _time_param(name: str, value: str) -> int:
+    try:
+        return parse_iso_us(value)
+    except ValueError as exc:
+        raise InvalidParameter(f"{name}: {exc}") from None

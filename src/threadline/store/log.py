@@ -1,0 +1,166 @@
+"""The append-only, hash-chained event log: append, read back, verify."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+
+from sqlalchemy import Connection, func, select, update
+
+from threadline.errors import InvalidEvent
+from threadline.model import ChainBreak, ChainReport, LoggedEvent, ParsedEvent
+from threadline.openlineage import load_json, parse_event
+from threadline.store.tables import events, log_head
+
+GENESIS = "0" * 64
+
+
+def chain_hash(previous: str, payload_sha256: str, seq: int, received_us: int) -> str:
+    """Return the chain hash linking a log entry to the one before it."""
+    text = f"{previous}|{payload_sha256}|{seq}|{received_us}"
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def lock_head(conn: Connection) -> tuple[int, str]:
+    """Lock the log head for this transaction and return its (seq, chain hash)."""
+    query = select(log_head.c.seq, log_head.c.chain_hash).where(log_head.c.id == 1)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    if row is None:
+        conn.execute(log_head.insert().values(id=1, seq=0, chain_hash=GENESIS))
+        return 0, GENESIS
+    return int(row.seq), str(row.chain_hash)
+
+
+def append(
+    conn: Connection, batch: Sequence[ParsedEvent], received_us: int
+) -> list[tuple[ParsedEvent, int, bool]]:
+    """Append the events not already logged; return (event, seq, duplicate) for each.
+
+    The caller holds the head lock (see ``lock_head``) for the whole transaction.
+    """
+    seq, chain = lock_head(conn)
+    keys = list({event.event_key for event in batch})
+    known: dict[str, int] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        rows = conn.execute(select(events.c.event_key, events.c.seq).where(events.c.event_key.in_(chunk)))
+        known.update({row.event_key: int(row.seq) for row in rows})
+    results: list[tuple[ParsedEvent, int, bool]] = []
+    rows_out: list[dict[str, object]] = []
+    for event in batch:
+        if event.event_key in known:
+            results.append((event, known[event.event_key], True))
+            continue
+        seq += 1
+        payload_sha = hashlib.sha256(event.payload).hexdigest()
+        chain = chain_hash(chain, payload_sha, seq, received_us)
+        known[event.event_key] = seq
+        rows_out.append(_row(event, seq, received_us, payload_sha, chain))
+        results.append((event, seq, False))
+    if rows_out:
+        conn.execute(events.insert(), rows_out)
+        conn.execute(update(log_head).where(log_head.c.id == 1).values(seq=seq, chain_hash=chain))
+    return results
+
+
+def _row(
+    event: ParsedEvent, seq: int, received_us: int, payload_sha: str, chain: str
+) -> dict[str, object]:
+    return {
+        "seq": seq,
+        "received_us": received_us,
+        "event_time_us": event.event_time_us,
+        "kind": event.kind.value,
+        "event_type": event.event_type.value if event.event_type else None,
+        "run_uuid": event.run_uuid,
+        "job_namespace": event.job.namespace if event.job else None,
+        "job_name": event.job.name if event.job else None,
+        "producer": event.producer,
+        "schema_url": event.schema_url,
+        "payload": event.payload,
+        "payload_sha256": payload_sha,
+        "event_key": event.event_key,
+        "chain_hash": chain,
+    }
+
+
+def head_seq(conn: Connection) -> int:
+    """Return the sequence number of the newest log entry (0 when empty)."""
+    value = conn.execute(select(log_head.c.seq).where(log_head.c.id == 1)).scalar()
+    return int(value or 0)
+
+
+def replay(conn: Connection, *, after: int = 0, chunk: int = 1000) -> Iterator[list[LoggedEvent]]:
+    """Yield logged events in sequence order, in chunks, re-parsed from their payloads."""
+    while True:
+        rows = conn.execute(
+            select(events.c.seq, events.c.received_us, events.c.payload)
+            .where(events.c.seq > after, events.c.payload.is_not(None))
+            .order_by(events.c.seq)
+            .limit(chunk)
+        ).all()
+        if not rows:
+            return
+        yield [LoggedEvent(int(r.seq), int(r.received_us), reparse(bytes(r.payload))) for r in rows]
+        after = int(rows[-1].seq)
+
+
+def reparse(payload: bytes) -> ParsedEvent:
+    """Parse a stored payload again (it was valid when it was accepted)."""
+    return parse_event(load_json(payload, max_depth=10_000), payload)
+
+
+def verify(conn: Connection) -> ChainReport:
+    """Recompute the chain from the first entry and report the first broken link."""
+    previous, expected_seq, checked, redacted = GENESIS, 1, 0, 0
+    query = select(events).order_by(events.c.seq).execution_options(yield_per=2000)
+    for row in conn.execute(query):
+        problem = _check_row(row, expected_seq, previous)
+        if problem:
+            return ChainReport(checked, head_seq(conn), redacted, ChainBreak(expected_seq, problem))
+        redacted += row.payload is None
+        previous, expected_seq, checked = row.chain_hash, expected_seq + 1, checked + 1
+    head = conn.execute(select(log_head)).first()
+    head_seq_value = int(head.seq) if head else 0
+    if head_seq_value != checked or (head is not None and head.chain_hash != previous):
+        reason = f"log head says entry {head_seq_value} is last, but the chain ends at {checked}"
+        return ChainReport(checked, head_seq_value, redacted, ChainBreak(checked + 1, reason))
+    return ChainReport(checked, head_seq_value, redacted, None)
+
+
+def _check_row(row: object, expected_seq: int, previous: str) -> str | None:
+    seq = int(row.seq)  # type: ignore[attr-defined]
+    if seq != expected_seq:
+        return f"entry {expected_seq} is missing (found {seq} next)"
+    payload = row.payload  # type: ignore[attr-defined]
+    if payload is not None:
+        payload = bytes(payload)
+        if hashlib.sha256(payload).hexdigest() != row.payload_sha256:  # type: ignore[attr-defined]
+            return "payload does not match its SHA-256"
+        problem = _check_derived(row, payload)
+        if problem:
+            return problem
+    recomputed = chain_hash(previous, row.payload_sha256, seq, int(row.received_us))  # type: ignore[attr-defined]
+    if recomputed != row.chain_hash:  # type: ignore[attr-defined]
+        return "chain hash does not match (entry altered, inserted or reordered)"
+    return None
+
+
+def _check_derived(row: object, payload: bytes) -> str | None:
+    try:
+        event = reparse(payload)
+    except InvalidEvent as exc:
+        return f"payload no longer parses ({exc.message})"
+    expected = _row(event, 0, 0, "", "")
+    for column in ("event_time_us", "kind", "event_type", "run_uuid", "job_namespace",
+                   "job_name", "producer", "schema_url", "event_key"):
+        if getattr(row, column) != expected[column]:
+            return f"column {column} does not match the payload"
+    return None
+
+
+def count(conn: Connection) -> int:
+    """Return the number of entries in the log."""
+    return int(conn.execute(select(func.count()).select_from(events)).scalar() or 0)

@@ -1,0 +1,127 @@
+"""The one storage class: read and write transactions over the log and its projections."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, delete, func, select
+from sqlalchemy.exc import OperationalError
+
+from threadline.errors import StoreUnavailable
+from threadline.model import ChainReport, IngestOutcome, ParsedEvent
+from threadline.projection import project
+from threadline.settings import Settings
+from threadline.store import log, migrate
+from threadline.store.engine import WRITE_OPTION, create_store_engine
+from threadline.store.tables import PROJECTION_TABLES, events, meta
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """One entry of the log as the events API returns it."""
+
+    seq: int
+    received_us: int
+    event_time_us: int
+    payload: bytes | None
+    redacted_us: int | None
+
+
+class Store:
+    """The event log and its projections on SQLite or PostgreSQL."""
+
+    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+        self.settings = settings
+        self.engine = engine or create_store_engine(
+            settings.database_url, sqlite_synchronous=settings.sqlite_synchronous
+        )
+
+    @property
+    def dialect(self) -> str:
+        """Return the database dialect name (``sqlite`` or ``postgresql``)."""
+        return self.engine.dialect.name
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """Open a read transaction (a consistent snapshot)."""
+        try:
+            with self.engine.connect() as conn, conn.begin():
+                yield conn
+        except OperationalError as exc:
+            raise StoreUnavailable(f"the database could not be read: {exc.orig}") from exc
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """Open the write transaction; writers are serialised by the log head lock."""
+        try:
+            with self.engine.connect() as conn:
+                conn = conn.execution_options(**{WRITE_OPTION: True})
+                with conn.begin():
+                    log.lock_head(conn)
+                    yield conn
+        except OperationalError as exc:
+            raise StoreUnavailable(f"the database could not be written: {exc.orig}") from exc
+
+    def upgrade(self) -> None:
+        """Bring the schema to the newest revision."""
+        migrate.upgrade(self.engine)
+
+    def ingest(self, batch: Sequence[ParsedEvent], received_us: int) -> list[IngestOutcome]:
+        """Append new events to the log and project them, in one transaction."""
+        with self.write() as conn:
+            appended = log.append(conn, batch, received_us)
+            project(conn, [event for event, _seq, duplicate in appended if not duplicate])
+        return [IngestOutcome(seq, duplicate) for _event, seq, duplicate in appended]
+
+    def events_page(
+        self, *, after_us: int, before_us: int, descending: bool, limit: int, offset: int
+    ) -> tuple[list[StoredEvent], int]:
+        """Return a page of logged events whose event time is in [after, before]."""
+        e = events.c
+        where = (e.event_time_us >= after_us, e.event_time_us <= before_us)
+        order = (e.event_time_us.desc(), e.seq.desc()) if descending else (e.event_time_us, e.seq)
+        with self.read() as conn:
+            total = conn.execute(select(func.count()).select_from(events).where(*where)).scalar()
+            rows = conn.execute(
+                select(e.seq, e.received_us, e.event_time_us, e.payload, e.redacted_us)
+                .where(*where).order_by(*order).limit(limit).offset(offset)
+            ).all()
+        page = [
+            StoredEvent(int(r.seq), int(r.received_us), int(r.event_time_us),
+                        bytes(r.payload) if r.payload is not None else None, r.redacted_us)
+            for r in rows
+        ]
+        return page, int(total or 0)
+
+    def verify(self) -> ChainReport:
+        """Recompute the hash chain over the whole log."""
+        with self.read() as conn:
+            return log.verify(conn)
+
+    def head_seq(self) -> int:
+        """Return the newest sequence number in the log."""
+        with self.read() as conn:
+            return log.head_seq(conn)
+
+    def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Drop every projection and replay the log into fresh ones; return events replayed.
+
+        It runs in one transaction, so readers see the old projections until it commits.
+        """
+        with self.write() as conn:
+            for table in PROJECTION_TABLES:
+                conn.execute(delete(table))
+            conn.execute(delete(meta))
+            total, done = log.count(conn), 0
+            for chunk in log.replay(conn):
+                project(conn, [logged.event for logged in chunk])
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, total)
+        return done
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
