@@ -56,6 +56,7 @@ class Ctx:
     jobs: dict[str, EntityState] = field(default_factory=dict)
     fields: dict[tuple[int, str], int] = field(default_factory=dict)
     runs: dict[str, int] = field(default_factory=dict)
+    idents: dict[int, str] = field(default_factory=dict)
 
     @property
     def dialect(self) -> str:
@@ -106,7 +107,7 @@ def merge_timed(stored: str | None, incoming: dict[str, Any], t: int, key: str) 
         if old is None or (t, key) > (old[0], old[1]):
             current[name] = [t, key, facet]
             changed = True
-    return dumps(current) if changed else None
+    return orjson.dumps(current, option=orjson.OPT_SORT_KEYS).decode() if changed else None
 
 
 def unwrap_timed(stored: str | None) -> dict[str, Any]:

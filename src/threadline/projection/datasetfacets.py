@@ -94,27 +94,44 @@ def _project_schema(ctx: Ctx, ds: int, facet: dict[str, Any], t: int, key: str) 
     if following is not None and following.schema_hash == schema_hash:
         # Keep only change points: the next observation repeats this one.
         ctx.conn.execute(delete(dataset_schemas).where(c.id == following.id))
-    if following is None:
-        _set_current_fields(ctx, ds, flat)
+    _refresh_fields(ctx, ds)
 
 
-def _set_current_fields(ctx: Ctx, ds: int, flat: list[dict[str, Any]]) -> None:
-    ids = {f["path"]: field_id(ctx, ds, f["path"], f["name"]) for f in flat}
-    c = dataset_fields.c
-    ctx.conn.execute(update(dataset_fields).where(c.dataset_id == ds).values(in_schema=False))
-    if not flat:
+def _refresh_fields(ctx: Ctx, ds: int) -> None:
+    """Derive every field's attributes from the newest schema change point holding it.
+
+    Computed from the whole (short) change-point history so that the result does not
+    depend on the order in which schemas arrived.
+    """
+    c = dataset_schemas.c
+    history = [
+        loads(text) for text in ctx.conn.execute(
+            select(c.fields).where(c.dataset_id == ds).order_by(c.observed_us, c.event_key)
+        ).scalars()
+    ]
+    if not history:
+        return
+    latest: dict[str, dict[str, Any]] = {}
+    for flat in history:
+        latest.update({f["path"]: f for f in flat})
+    current = {f["path"] for f in history[-1]}
+    ids = {path: field_id(ctx, ds, path, f["name"]) for path, f in latest.items()}
+    ctx.conn.execute(update(dataset_fields).where(dataset_fields.c.dataset_id == ds)
+                     .values(in_schema=False))
+    if not latest:
         return
     ctx.conn.execute(
         update(dataset_fields)
-        .where(c.id == bindparam("fid"))
+        .where(dataset_fields.c.id == bindparam("fid"))
         .values(
             type=bindparam("ftype"), description=bindparam("fdesc"), ordinal=bindparam("ford"),
-            parent_id=bindparam("fparent"), in_schema=True,
+            parent_id=bindparam("fparent"), in_schema=bindparam("fcurrent"),
         ),
         [
-            {"fid": ids[f["path"]], "ftype": f["type"], "fdesc": f["description"],
-             "ford": f["ordinal"], "fparent": ids.get(f["parent"]) if f["parent"] else None}
-            for f in flat
+            {"fid": ids[path], "ftype": f["type"], "fdesc": f["description"], "ford": f["ordinal"],
+             "fparent": ids.get(f["parent"]) if f["parent"] else None,
+             "fcurrent": path in current}
+            for path, f in latest.items()
         ],
     )
 

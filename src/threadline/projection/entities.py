@@ -76,6 +76,7 @@ def _named(ctx: Ctx, table: Table, cache: dict[str, EntityState], kind: str,
 
     key = ident(namespace, name)
     found = _entity(ctx, table, cache, key, t, create)
+    ctx.idents[found] = key
     namespace_id(ctx, namespace, t)
     return found
 

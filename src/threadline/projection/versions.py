@@ -70,7 +70,7 @@ def output_version(
     if named is not None:
         return _upsert_version(ctx, ds, ident_key=f"v:{_short(named)}", version=named, t=t,
                                run_id=run_id, explicit=True, facets=facets, key=key)
-    return _upsert_version(ctx, ds, ident_key=f"r:{run_uuid}", version=stable_uuid(str(ds), run_uuid),
+    return _upsert_version(ctx, ds, ident_key=f"r:{run_uuid}", version=stable_uuid(ctx.idents[ds], run_uuid),
                            t=t, run_id=run_id, explicit=False, facets=facets, key=key)
 
 
@@ -95,7 +95,7 @@ def _implicit_version(ctx: Ctx, ds: int, t: int) -> int:
     if row is None:
         return int(ctx.conn.execute(
             dataset_versions.insert().values(
-                dataset_id=ds, ident="implicit", version=stable_uuid(str(ds), "initial"),
+                dataset_id=ds, ident="implicit", version=stable_uuid(ctx.idents[ds], "initial"),
                 created_us=t, implicit=True,
             ).returning(V.id)
         ).scalar_one())
@@ -128,6 +128,22 @@ def input_version(
     return (int(found) if found is not None else _implicit_version(ctx, ds, t)), None
 
 
+def _settle_implicit(ctx: Ctx, ds: int) -> None:
+    """Date the implicit version by its earliest reader, or drop it when nobody reads it."""
+    implicit = ctx.conn.execute(
+        select(V.id).where(V.dataset_id == ds, V.ident == "implicit")
+    ).scalar()
+    if implicit is None:
+        return
+    first_read = ctx.conn.execute(
+        select(func.min(run_io.c.bound_us)).where(run_io.c.version_id == implicit)
+    ).scalar()
+    if first_read is None:
+        ctx.conn.execute(dataset_versions.delete().where(V.id == implicit))
+    else:
+        ctx.conn.execute(update(dataset_versions).where(V.id == implicit).values(created_us=first_read))
+
+
 def _versions_changed(ctx: Ctx, ds: int, t: int) -> None:
     """Re-bind inputs read at or after ``t`` and refresh the dataset's current version."""
     io = run_io.c
@@ -135,9 +151,10 @@ def _versions_changed(ctx: Ctx, ds: int, t: int) -> None:
     ctx.conn.execute(
         update(run_io)
         .where(and_(io.dataset_id == ds, io.direction == "in", io.explicit_version.is_(None),
-                    io.bound_us >= t))
+                    io.version_id.is_not(None), io.bound_us >= t))
         .values(version_id=func.coalesce(resolved, io.version_id))
     )
+    _settle_implicit(ctx, ds)
     current = (
         select(V.id).where(V.dataset_id == ds, V.implicit.is_(False))
         .order_by(V.created_us.desc(), V.version.desc()).limit(1).scalar_subquery()

@@ -116,12 +116,15 @@ def verify(conn: Connection) -> ChainReport:
     """Recompute the chain from the first entry and report the first broken link."""
     previous, expected_seq, checked, redacted = GENESIS, 1, 0, 0
     query = select(events).order_by(events.c.seq).execution_options(yield_per=2000)
-    for row in conn.execute(query):
-        problem = _check_row(row, expected_seq, previous)
-        if problem:
-            return ChainReport(checked, head_seq(conn), redacted, ChainBreak(expected_seq, problem))
-        redacted += row.payload is None
-        previous, expected_seq, checked = row.chain_hash, expected_seq + 1, checked + 1
+    with conn.execute(query) as result:
+        for row in result:
+            problem = _check_row(row, expected_seq, previous)
+            if problem:
+                result.close()
+                broken = ChainBreak(expected_seq, problem)
+                return ChainReport(checked, head_seq(conn), redacted, broken)
+            redacted += row.payload is None
+            previous, expected_seq, checked = row.chain_hash, expected_seq + 1, checked + 1
     head = conn.execute(select(log_head)).first()
     head_seq_value = int(head.seq) if head else 0
     if head_seq_value != checked or (head is not None and head.chain_hash != previous):

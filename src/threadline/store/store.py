@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, select
 from sqlalchemy.exc import OperationalError
@@ -14,6 +15,7 @@ from threadline.model import ChainReport, IngestOutcome, ParsedEvent
 from threadline.projection import project
 from threadline.settings import Settings
 from threadline.store import log, migrate
+from threadline.store.dump import canonical_dump
 from threadline.store.engine import WRITE_OPTION, create_store_engine
 from threadline.store.tables import PROJECTION_TABLES, events, meta
 
@@ -121,6 +123,11 @@ class Store:
                 if progress is not None:
                     progress(done, total)
         return done
+
+    def dump(self) -> dict[str, list[Any]]:
+        """Return the canonical dump of every projection (see ``threadline.store.dump``)."""
+        with self.read() as conn:
+            return canonical_dump(conn)
 
     def close(self) -> None:
         """Release the database connections."""
