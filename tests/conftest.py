@@ -65,8 +65,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Say loudly that PostgreSQL tests were skipped."""
     if _pg_state["skipped"]:
         terminalreporter.write_sep(
-            "!", f"{_pg_state['skipped']} PostgreSQL tests SKIPPED: {_pg_state['error']}",
-            yellow=True, bold=True,
+            "!",
+            f"{_pg_state['skipped']} PostgreSQL tests SKIPPED: {_pg_state['error']}",
+            yellow=True,
+            bold=True,
         )
 
 

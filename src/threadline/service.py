@@ -38,11 +38,11 @@ class LineageService:
 
     # --- ingestion ------------------------------------------------------------------------
 
-    def parse_body(
-        self, body: bytes, *, content_encoding: str | None = None
-    ) -> tuple[bytes, Any]:
+    def parse_body(self, body: bytes, *, content_encoding: str | None = None) -> tuple[bytes, Any]:
         """Decode and parse a request body into JSON, enforcing the size and depth limits."""
-        raw = decode_body(body, content_encoding=content_encoding, max_bytes=self.settings.max_body_bytes)
+        raw = decode_body(
+            body, content_encoding=content_encoding, max_bytes=self.settings.max_body_bytes
+        )
         return raw, load_json(raw, max_depth=self.settings.max_json_depth)
 
     def ingest_body(self, body: bytes, *, content_encoding: str | None = None) -> IngestOutcome:
@@ -55,7 +55,9 @@ class LineageService:
         event = parse_event(value, raw)
         return self.store.ingest([event], now_us())[0]
 
-    def ingest_batch_body(self, body: bytes, *, content_encoding: str | None = None) -> BatchOutcome:
+    def ingest_batch_body(
+        self, body: bytes, *, content_encoding: str | None = None
+    ) -> BatchOutcome:
         """Validate a JSON array of events; store the valid ones in one transaction."""
         _raw, value = self.parse_body(body, content_encoding=content_encoding)
         if type(value) is not list:
@@ -106,8 +108,13 @@ class LineageService:
     # --- the log ----------------------------------------------------------------------------
 
     def events(
-        self, *, before: str | None = None, after: str | None = None,
-        sort_direction: str = "desc", limit: int = 100, offset: int = 0,
+        self,
+        *,
+        before: str | None = None,
+        after: str | None = None,
+        sort_direction: str = "desc",
+        limit: int = 100,
+        offset: int = 0,
     ) -> EventsPage:
         """Return raw events by event time, as Marquez's ``/events/lineage`` does."""
         if sort_direction not in ("asc", "desc"):
@@ -119,8 +126,11 @@ class LineageService:
         after_us = _time_param("after", after or EVENTS_DEFAULT_AFTER)
         before_us = _time_param("before", before or EVENTS_DEFAULT_BEFORE)
         page, total = self.store.events_page(
-            after_us=after_us, before_us=before_us, descending=sort_direction == "desc",
-            limit=limit, offset=offset,
+            after_us=after_us,
+            before_us=before_us,
+            descending=sort_direction == "desc",
+            limit=limit,
+            offset=offset,
         )
         return EventsPage(page, total)
 

@@ -34,8 +34,14 @@ def parse_iso_us(text: str) -> int:
     leap = sec == 60  # a leap second is read as the last microsecond of the minute
     try:
         moment = datetime(
-            int(year), int(month), int(day), int(hour or 0), int(minute or 0),
-            59 if leap else sec, 999_999 if leap else micro, tzinfo=timezone.utc,
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            59 if leap else sec,
+            999_999 if leap else micro,
+            tzinfo=timezone.utc,
         )
     except ValueError as exc:
         raise ValueError(f"{text[:64]!r} is not a valid date-time: {exc}") from None

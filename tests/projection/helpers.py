@@ -30,11 +30,15 @@ def ingest(service: LineageService, *events: dict[str, Any]) -> None:
 def label(conn: Connection, node: int) -> str:
     """Return a readable name for a node: ``ns:name`` or ``ns:name.field``."""
     for table in (datasets, jobs):
-        row = conn.execute(select(table.c.namespace, table.c.name).where(table.c.id == node)).first()
+        row = conn.execute(
+            select(table.c.namespace, table.c.name).where(table.c.id == node)
+        ).first()
         if row is not None:
             return f"{row.namespace}:{row.name}"
     f = conn.execute(
-        select(dataset_fields.c.dataset_id, dataset_fields.c.path).where(dataset_fields.c.id == node)
+        select(dataset_fields.c.dataset_id, dataset_fields.c.path).where(
+            dataset_fields.c.id == node
+        )
     ).one()
     return f"{label(conn, f.dataset_id)}#{f.path}"
 
@@ -45,24 +49,31 @@ def edge_set(store: Store, *, kinds: tuple[str, ...] | None = None) -> set[tuple
         rows = conn.execute(select(edges)).all()
         return {
             (label(conn, r.src), label(conn, r.dst), r.kind, r.valid_from_us, r.valid_to_us)
-            for r in rows if kinds is None or r.kind in kinds
+            for r in rows
+            if kinds is None or r.kind in kinds
         }
 
 
 def dataset_row(store: Store, ns: str, name: str) -> dict[str, Any]:
     """Return a dataset's row."""
     with store.read() as conn:
-        return dict(conn.execute(
-            select(datasets).where(datasets.c.namespace == ns, datasets.c.name == name)
-        ).mappings().one())
+        return dict(
+            conn.execute(
+                select(datasets).where(datasets.c.namespace == ns, datasets.c.name == name)
+            )
+            .mappings()
+            .one()
+        )
 
 
 def job_row(store: Store, ns: str, name: str) -> dict[str, Any]:
     """Return a job's row."""
     with store.read() as conn:
-        return dict(conn.execute(
-            select(jobs).where(jobs.c.namespace == ns, jobs.c.name == name)
-        ).mappings().one())
+        return dict(
+            conn.execute(select(jobs).where(jobs.c.namespace == ns, jobs.c.name == name))
+            .mappings()
+            .one()
+        )
 
 
 def run_row(store: Store, name: str) -> dict[str, Any]:
@@ -75,10 +86,14 @@ def versions(store: Store, ns: str, name: str) -> list[dict[str, Any]]:
     """Return a dataset's versions, oldest first."""
     ds = dataset_row(store, ns, name)["id"]
     with store.read() as conn:
-        return [dict(r) for r in conn.execute(
-            select(dataset_versions).where(dataset_versions.c.dataset_id == ds)
-            .order_by(dataset_versions.c.created_us, dataset_versions.c.version)
-        ).mappings()]
+        return [
+            dict(r)
+            for r in conn.execute(
+                select(dataset_versions)
+                .where(dataset_versions.c.dataset_id == ds)
+                .order_by(dataset_versions.c.created_us, dataset_versions.c.version)
+            ).mappings()
+        ]
 
 
 def bound_version(store: Store, run_name: str, ns: str, name: str, direction: str = "in") -> str:
@@ -88,21 +103,30 @@ def bound_version(store: Store, run_name: str, ns: str, name: str, direction: st
     with store.read() as conn:
         vid = conn.execute(
             select(run_io.c.version_id).where(
-                run_io.c.run_id == run_id, run_io.c.dataset_id == ds, run_io.c.direction == direction
+                run_io.c.run_id == run_id,
+                run_io.c.dataset_id == ds,
+                run_io.c.direction == direction,
             )
         ).scalar_one()
-        return str(conn.execute(
-            select(dataset_versions.c.version).where(dataset_versions.c.id == vid)
-        ).scalar_one())
+        return str(
+            conn.execute(
+                select(dataset_versions.c.version).where(dataset_versions.c.id == vid)
+            ).scalar_one()
+        )
 
 
 def fields(store: Store, ns: str, name: str) -> list[tuple[Any, ...]]:
     """Return a dataset's current schema fields as (path, type, parent path)."""
     ds = dataset_row(store, ns, name)["id"]
     with store.read() as conn:
-        rows = conn.execute(
-            select(dataset_fields).where(dataset_fields.c.dataset_id == ds,
-                                         dataset_fields.c.in_schema.is_(True))
-        ).mappings().all()
+        rows = (
+            conn.execute(
+                select(dataset_fields).where(
+                    dataset_fields.c.dataset_id == ds, dataset_fields.c.in_schema.is_(True)
+                )
+            )
+            .mappings()
+            .all()
+        )
         paths = {r["id"]: r["path"] for r in rows}
         return sorted((r["path"], r["type"], paths.get(r["parent_id"])) for r in rows)

@@ -21,7 +21,9 @@ from threadline.store.tables import job_versions, run_facets, runs
     [
         pytest.param([("START", 1), ("COMPLETE", 5)], "COMPLETE", id="in-order"),
         pytest.param([("COMPLETE", 5), ("START", 1)], "COMPLETE", id="late-start"),
-        pytest.param([("START", 1), ("COMPLETE", 5), ("RUNNING", 9)], "COMPLETE", id="late-running"),
+        pytest.param(
+            [("START", 1), ("COMPLETE", 5), ("RUNNING", 9)], "COMPLETE", id="late-running"
+        ),
         pytest.param([("FAIL", 5), ("OTHER", 9), ("START", 1)], "FAIL", id="other-after-fail"),
         pytest.param([("START", 1), ("RUNNING", 3)], "RUNNING", id="still-running"),
         pytest.param([("ABORT", 5), ("COMPLETE", 7)], "COMPLETE", id="later-terminal-wins"),
@@ -43,8 +45,9 @@ def test_run_state_respects_event_time(
 def _facets(store: Store, name: str, scope: str = "run") -> dict[str, Any]:
     with store.read() as conn:
         rows = conn.execute(
-            select(run_facets.c.name, run_facets.c.facet)
-            .where(run_facets.c.run_id == run_row(store, name)["id"], run_facets.c.scope == scope)
+            select(run_facets.c.name, run_facets.c.facet).where(
+                run_facets.c.run_id == run_row(store, name)["id"], run_facets.c.scope == scope
+            )
         ).all()
     return {r.name: orjson.loads(r.facet) for r in rows}
 
@@ -54,10 +57,17 @@ def test_run_facets_accumulate_newest_value_wins(service: LineageService, store:
     second = error_message_run.ErrorMessageRunFacet(message="second", programmingLanguage="python")
     ingest(
         service,
-        run_event(RunState.START, 1, run_facets={"custom_a": {"_producer": "p", "_schemaURL": "s", "a": 1}}),
+        run_event(
+            RunState.START,
+            1,
+            run_facets={"custom_a": {"_producer": "p", "_schemaURL": "s", "a": 1}},
+        ),
         run_event(RunState.FAIL, 9, run_facets={"errorMessage": second}),
-        run_event(RunState.RUNNING, 5, run_facets={"errorMessage": first,
-                                                   "custom_b": {"_producer": "p", "_schemaURL": "s"}}),
+        run_event(
+            RunState.RUNNING,
+            5,
+            run_facets={"errorMessage": first, "custom_b": {"_producer": "p", "_schemaURL": "s"}},
+        ),
     )
     facets = _facets(store, "run")
     assert set(facets) == {"custom_a", "custom_b", "errorMessage"}
@@ -69,11 +79,22 @@ def test_parent_and_root_runs_link_runs_and_jobs(service: LineageService, store:
     ingest(
         service,
         run_event(RunState.START, 1, run="dag", job=("tests", "dag")),
-        run_event(RunState.START, 2, run="task", job=("tests", "dag.task"),
-                  run_facets={"parent": parent("dag")}),
-        run_event(RunState.START, 3, run="spark", job=("spark", "app"),
-                  run_facets={"parent": parent("task", ("tests", "dag.task"),
-                                               root=("dag", ("tests", "dag")))}),
+        run_event(
+            RunState.START,
+            2,
+            run="task",
+            job=("tests", "dag.task"),
+            run_facets={"parent": parent("dag")},
+        ),
+        run_event(
+            RunState.START,
+            3,
+            run="spark",
+            job=("spark", "app"),
+            run_facets={
+                "parent": parent("task", ("tests", "dag.task"), root=("dag", ("tests", "dag")))
+            },
+        ),
     )
     dag, task, spark = run_row(store, "dag"), run_row(store, "task"), run_row(store, "spark")
     assert (task["parent_run_id"], task["root_run_id"]) == (dag["id"], dag["id"])
@@ -84,8 +105,12 @@ def test_parent_and_root_runs_link_runs_and_jobs(service: LineageService, store:
     assert (app["parent_job_id"], app["root_job_id"]) == (task_job["id"], dag_job["id"])
 
 
-def test_parent_seen_only_by_reference_is_a_placeholder(service: LineageService, store: Store) -> None:
-    ingest(service, run_event(RunState.START, 2, run="child", run_facets={"parent": parent("ghost")}))
+def test_parent_seen_only_by_reference_is_a_placeholder(
+    service: LineageService, store: Store
+) -> None:
+    ingest(
+        service, run_event(RunState.START, 2, run="child", run_facets={"parent": parent("ghost")})
+    )
     ghost = run_row(store, "ghost")
     assert (ghost["state"], ghost["start_us"]) == (None, None)
     assert job_row(store, "tests", "dag")["id"] == ghost["job_id"]
@@ -108,19 +133,26 @@ def test_non_uuid_run_id_is_mapped_as_marquez_does_and_kept(
 
 def _job_versions(store: Store) -> list[dict[str, Any]]:
     with store.read() as conn:
-        return [dict(r) for r in conn.execute(
-            select(job_versions).order_by(job_versions.c.created_us)).mappings()]
+        return [
+            dict(r)
+            for r in conn.execute(
+                select(job_versions).order_by(job_versions.c.created_us)
+            ).mappings()
+        ]
 
 
 def _code(version: str, sql: str) -> dict[str, Any]:
     return {
         "sourceCodeLocation": source_code_location_job.SourceCodeLocationJobFacet(
-            type="git", url="https://git/x.py", version=version),
+            type="git", url="https://git/x.py", version=version
+        ),
         "sql": sql_job.SQLJobFacet(query=sql),
     }
 
 
-def test_job_version_changes_with_code_identity_and_io(service: LineageService, store: Store) -> None:
+def test_job_version_changes_with_code_identity_and_io(
+    service: LineageService, store: Store
+) -> None:
     io = {"inputs": [inp("db", "a")], "outputs": [out("db", "b")]}
     ingest(
         service,
@@ -128,8 +160,14 @@ def test_job_version_changes_with_code_identity_and_io(service: LineageService, 
         run_event(RunState.COMPLETE, 2, run="r2", job_facets=_code("v1", "select 1"), **io),
         run_event(RunState.COMPLETE, 3, run="r3", job_facets=_code("v1", "select 2"), **io),
         run_event(RunState.COMPLETE, 4, run="r4", job_facets=_code("v2", "select 2"), **io),
-        run_event(RunState.COMPLETE, 5, run="r5", job_facets=_code("v2", "select 2"),
-                  inputs=[inp("db", "a"), inp("db", "c")], outputs=[out("db", "b")]),
+        run_event(
+            RunState.COMPLETE,
+            5,
+            run="r5",
+            job_facets=_code("v2", "select 2"),
+            inputs=[inp("db", "a"), inp("db", "c")],
+            outputs=[out("db", "b")],
+        ),
         run_event(RunState.START, 6, run="r6", job_facets=_code("v3", "select 3"), **io),
     )
     found = _job_versions(store)
@@ -142,6 +180,8 @@ def test_job_version_changes_with_code_identity_and_io(service: LineageService, 
 
 
 def test_job_latest_run_follows_start_time(service: LineageService, store: Store) -> None:
-    ingest(service, run_event(RunState.START, 5, run="late"), run_event(RunState.START, 1, run="early"))
+    ingest(
+        service, run_event(RunState.START, 5, run="late"), run_event(RunState.START, 1, run="early")
+    )
     assert job_row(store, "tests", "job")["latest_run_id"] == run_row(store, "late")["id"]
     assert rid("late") != rid("early")

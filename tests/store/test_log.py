@@ -22,7 +22,8 @@ def _ingest_three(service: LineageService) -> list[bytes]:
         body(run_event(RunState.START, 1, inputs=[inp("db", "a")])),
         b'{  "eventTime": "2024-03-01T00:02:00Z", "producer": "https://p", '
         b'"schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",'
-        b' "eventType": "RUNNING", "run": {"runId": "' + run_event(None, 0)["run"]["runId"].encode()
+        b' "eventType": "RUNNING", "run": {"runId": "'
+        + run_event(None, 0)["run"]["runId"].encode()
         + b'"}, "job": {"namespace": "tests", "name": "job"}}\n',
         body(run_event(RunState.COMPLETE, 3, outputs=[out("db", "b")])),
     ]
@@ -36,7 +37,9 @@ def _rows(store: Store) -> list[dict[str, object]]:
         return [dict(r) for r in conn.execute(select(events).order_by(events.c.seq)).mappings()]
 
 
-def test_log_keeps_payload_verbatim_with_hash_and_chain(service: LineageService, store: Store) -> None:
+def test_log_keeps_payload_verbatim_with_hash_and_chain(
+    service: LineageService, store: Store
+) -> None:
     bodies = _ingest_three(service)
     rows = _rows(store)
     assert [bytes(r["payload"]) for r in rows] == bodies  # type: ignore[arg-type]
@@ -54,7 +57,9 @@ def test_log_keeps_payload_verbatim_with_hash_and_chain(service: LineageService,
     assert store.verify().ok
 
 
-def test_log_recognises_resend_and_does_not_append_twice(service: LineageService, store: Store) -> None:
+def test_log_recognises_resend_and_does_not_append_twice(
+    service: LineageService, store: Store
+) -> None:
     event = run_event(RunState.START, 1, inputs=[inp("db", "a")])
     first = service.ingest_body(body(event))
     # The same event re-serialised differently (key order, spacing) is the same event.
@@ -81,21 +86,29 @@ def _tamper_and_verify(store: Store, statement: object) -> str:
     [
         pytest.param(
             lambda: update(events).where(events.c.seq == 2).values(payload=b'{"forged": true}'),
-            "2: payload does not match its SHA-256", id="payload-edited",
+            "2: payload does not match its SHA-256",
+            id="payload-edited",
         ),
         pytest.param(
             lambda: update(events).where(events.c.seq == 2).values(job_name="other"),
-            "2: column job_name does not match the payload", id="derived-column-edited",
+            "2: column job_name does not match the payload",
+            id="derived-column-edited",
         ),
         pytest.param(
-            lambda: update(events).where(events.c.seq == 2).values(received_us=events.c.received_us + 1),
-            "2: chain hash does not match", id="received-time-edited",
+            lambda: (
+                update(events).where(events.c.seq == 2).values(received_us=events.c.received_us + 1)
+            ),
+            "2: chain hash does not match",
+            id="received-time-edited",
         ),
         pytest.param(
-            lambda: delete(events).where(events.c.seq == 2), "2: entry 2 is missing", id="row-deleted",
+            lambda: delete(events).where(events.c.seq == 2),
+            "2: entry 2 is missing",
+            id="row-deleted",
         ),
         pytest.param(
-            lambda: delete(events).where(events.c.seq == 3), "3: log head says entry 3 is last",
+            lambda: delete(events).where(events.c.seq == 3),
+            "3: log head says entry 3 is last",
             id="last-row-deleted",
         ),
     ],
@@ -116,7 +129,9 @@ def test_verify_detects_reordered_rows(service: LineageService, store: Store) ->
             values["event_key"] = f"tmp{seq}"
             conn.execute(update(events).where(events.c.seq == seq).values(**values))
         for seq, row in ((2, rows[2]), (3, rows[1])):
-            conn.execute(update(events).where(events.c.seq == seq).values(event_key=row["event_key"]))
+            conn.execute(
+                update(events).where(events.c.seq == seq).values(event_key=row["event_key"])
+            )
     report = store.verify()
     assert report.broken is not None and report.broken.seq == 2
 

@@ -37,21 +37,50 @@ from threadline.store import Store
 
 
 def rich_events() -> list[dict[str, Any]]:
-    """Events exercising every projection: the demo pipeline plus versions, renames, static lineage."""
+    """Events exercising every projection: the demo pipeline, versions, renames, static lineage."""
     derived = lineage.LineageDatasetFacet(
-        inputs=[lineage.LineageDatasetInput(namespace="db", name="t", type="DATASET")])
+        inputs=[lineage.LineageDatasetInput(namespace="db", name="t", type="DATASET")]
+    )
     extra = [
-        run_event(RunState.START, 30, run="w1", job=("x", "writer"), outputs=[out("db", "t", schema=schema("a", "b"))]),
-        run_event(RunState.COMPLETE, 31, run="w1", job=("x", "writer"),
-                  outputs=[out("db", "t", schema=schema("a", "c"))], run_facets={"parent": parent("dag")}),
-        run_event(RunState.COMPLETE, 33, run="r1", job=("x", "reader"), inputs=[inp("db", "t")],
-                  outputs=[out("db", "u", columnLineage=columns({"k": [("db", "t", "a")]}))]),
-        run_event(RunState.COMPLETE, 35, run="w2", job=("x", "writer"),
-                  outputs=[out("db", "t", version=version("v9"), schema=schema("a", "c", "d"))]),
+        run_event(
+            RunState.START,
+            30,
+            run="w1",
+            job=("x", "writer"),
+            outputs=[out("db", "t", schema=schema("a", "b"))],
+        ),
+        run_event(
+            RunState.COMPLETE,
+            31,
+            run="w1",
+            job=("x", "writer"),
+            outputs=[out("db", "t", schema=schema("a", "c"))],
+            run_facets={"parent": parent("dag")},
+        ),
+        run_event(
+            RunState.COMPLETE,
+            33,
+            run="r1",
+            job=("x", "reader"),
+            inputs=[inp("db", "t")],
+            outputs=[out("db", "u", columnLineage=columns({"k": [("db", "t", "a")]}))],
+        ),
+        run_event(
+            RunState.COMPLETE,
+            35,
+            run="w2",
+            job=("x", "writer"),
+            outputs=[out("db", "t", version=version("v9"), schema=schema("a", "c", "d"))],
+        ),
         run_event(RunState.RUNNING, 36, run="r1", job=("x", "reader")),
         run_event(RunState.COMPLETE, 37, run="r2", job=("x", "reader"), inputs=[inp("db", "t")]),
-        run_event(RunState.COMPLETE, 38, run="mv", job=("x", "mover"),
-                  outputs=[out("db", "t2", lifecycleStateChange=lifecycle("RENAME", ("db", "t")))]),
+        run_event(
+            RunState.COMPLETE,
+            38,
+            run="mv",
+            job=("x", "mover"),
+            outputs=[out("db", "t2", lifecycleStateChange=lifecycle("RENAME", ("db", "t")))],
+        ),
         dataset_event(39, "db", "view", lineage=derived, schema=schema("z")),
         job_event(40, ("x", "declared"), inputs=[inp("db", "u")], outputs=[out("db", "w")]),
         job_event(41, ("x", "declared"), inputs=[inp("db", "t2")], outputs=[out("db", "w")]),
@@ -69,7 +98,9 @@ def _ingest(service: LineageService, events: list[dict[str, Any]], *, batch: boo
         assert not service.ingest_values([event]).failed
 
 
-def test_rebuild_reproduces_projections_exactly(service: LineageService, store: Store, db_url: str) -> None:
+def test_rebuild_reproduces_projections_exactly(
+    service: LineageService, store: Store, db_url: str
+) -> None:
     _ingest(service, rich_events())
     before = store.dump()
     assert len(before["edges"]) > 20 and len(before["dataset_versions"]) > 10
@@ -103,7 +134,9 @@ def test_arrival_order_does_not_change_projections(
 
 
 @given(order=st.permutations(range(len(rich_events()))))
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 def test_any_permutation_gives_in_order_result_on_sqlite(
     sqlite_template: Path, in_order_dump: dict[str, Any], order: list[int]
 ) -> None:

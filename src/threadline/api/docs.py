@@ -40,10 +40,15 @@ RUN_EVENT: dict[str, Any] = {
     "required": ["eventTime", "producer", "schemaURL", "run", "job"],
     "properties": {
         **_BASE,
-        "eventType": {"type": "string",
-                      "enum": ["START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER"]},
-        "run": {"type": "object", "required": ["runId"],
-                "properties": {"runId": {"type": "string"}, "facets": _FACETS}},
+        "eventType": {
+            "type": "string",
+            "enum": ["START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER"],
+        },
+        "run": {
+            "type": "object",
+            "required": ["runId"],
+            "properties": {"runId": {"type": "string"}, "facets": _FACETS},
+        },
         "job": _JOB,
         "inputs": {"type": "array", "items": _DATASET},
         "outputs": {"type": "array", "items": _DATASET},
@@ -104,8 +109,13 @@ def json_body(schema: dict[str, Any], example: Any, description: str) -> dict[st
 
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """Return OpenAPI response entries for Threadline's JSON errors."""
-    text = {400: "Malformed request", 404: "Not found", 413: "Body too large",
-            415: "Unsupported content encoding", 503: "Store busy; retry later"}
+    text = {
+        400: "Malformed request",
+        404: "Not found",
+        413: "Body too large",
+        415: "Unsupported content encoding",
+        503: "Store busy; retry later",
+    }
     return {
         code: {"description": text[code], "content": {"application/json": {"schema": ERROR}}}
         for code in codes

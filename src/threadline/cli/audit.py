@@ -21,4 +21,6 @@ def verify(db: str | None = DB_OPTION) -> None:
         )
         raise typer.Exit(1)
     redacted = f", {report.redacted} redacted" if report.redacted else ""
-    out.print(f"[green]ok[/]: {report.checked} events verified{redacted}; head is {report.head_seq}")
+    out.print(
+        f"[green]ok[/]: {report.checked} events verified{redacted}; head is {report.head_seq}"
+    )

@@ -19,7 +19,9 @@ out = Console()
 err = Console(stderr=True)
 
 DB_OPTION = typer.Option(
-    None, "--db", envvar="THREADLINE_DATABASE_URL",
+    None,
+    "--db",
+    envvar="THREADLINE_DATABASE_URL",
     help="Database URL: sqlite:///path.db (default sqlite:///threadline.db) or postgresql://...",
 )
 
@@ -42,7 +44,9 @@ def local_service(db: str | None, *, migrate: bool = True) -> Iterator[LineageSe
         from threadline.service import LineageService
         from threadline.store import Store
     except ImportError as exc:  # the server extra is not installed
-        raise fail(f"this command needs the server extra: pip install 'threadline[server]' ({exc})") from None
+        raise fail(
+            f"this command needs the server extra: pip install 'threadline[server]' ({exc})"
+        ) from None
     settings = settings_for(db)
     store = Store(settings)
     try:

@@ -77,14 +77,11 @@ def _local_sender(service: Any) -> Sender:
     return send
 
 
-def _remote_sender(url: str, timeout: float) -> Sender:
-    import httpx
-
-    client = httpx.Client(base_url=url.rstrip("/"), timeout=timeout)
-
+def _remote_sender(client: Any) -> Sender:
     def send(values: list[Any]) -> list[tuple[int, str]]:
         response = client.post(
-            "/api/v1/lineage/batch", content=orjson.dumps(values),
+            "/api/v1/lineage/batch",
+            content=orjson.dumps(values),
             headers={"Content-Type": "application/json"},
         )
         if response.status_code >= 500 or response.status_code in (404, 405, 413):
@@ -112,7 +109,9 @@ def _run(items: list[Item], send: Sender) -> list[tuple[str, str]]:
 
 
 def ingest(
-    files: list[str] = typer.Argument(..., help="Files of events (NDJSON or JSON array); - is stdin."),
+    files: list[str] = typer.Argument(
+        ..., help="Files of events (NDJSON or JSON array); - is stdin."
+    ),
     db: str | None = DB_OPTION,
     url: str | None = typer.Option(None, "--url", help="Send to a running server instead."),
     timeout: float = typer.Option(60.0, help="Seconds to wait for the server per batch."),
@@ -120,7 +119,10 @@ def ingest(
     """Ingest OpenLineage events from files, continuing past bad lines."""
     items = _load(files)
     if url:
-        rejected = _run(items, _remote_sender(url, timeout))
+        import httpx
+
+        with httpx.Client(base_url=url.rstrip("/"), timeout=timeout) as client:
+            rejected = _run(items, _remote_sender(client))
     else:
         with local_service(db) as service:
             rejected = _run(items, _local_sender(service))

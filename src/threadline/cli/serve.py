@@ -43,6 +43,8 @@ def run_server(settings: object, *, host: str, port: int, log_level: str = "info
 
         from threadline.api import create_app
     except ImportError as exc:
-        raise fail(f"serving needs the server extra: pip install 'threadline[server]' ({exc})") from None
+        raise fail(
+            f"serving needs the server extra: pip install 'threadline[server]' ({exc})"
+        ) from None
     app = create_app(settings)  # type: ignore[arg-type]
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)

@@ -57,25 +57,37 @@ def _schema(*fields: tuple[str, str]) -> schema_dataset.SchemaDatasetFacet:
     )
 
 
-def _columns(mapping: dict[str, list[tuple[str, str, str]]], kind: str = "DIRECT",
-             subtype: str = "IDENTITY") -> column_lineage_dataset.ColumnLineageDatasetFacet:
-    return column_lineage_dataset.ColumnLineageDatasetFacet(fields={
-        out: column_lineage_dataset.Fields(inputFields=[
-            column_lineage_dataset.InputField(
-                namespace=ns, name=name, field=field,
-                transformations=[column_lineage_dataset.Transformation(type=kind, subtype=subtype)],
-            ) for ns, name, field in sources
-        ])
-        for out, sources in mapping.items()
-    })
+def _columns(
+    mapping: dict[str, list[tuple[str, str, str]]], kind: str = "DIRECT", subtype: str = "IDENTITY"
+) -> column_lineage_dataset.ColumnLineageDatasetFacet:
+    return column_lineage_dataset.ColumnLineageDatasetFacet(
+        fields={
+            out: column_lineage_dataset.Fields(
+                inputFields=[
+                    column_lineage_dataset.InputField(
+                        namespace=ns,
+                        name=name,
+                        field=field,
+                        transformations=[
+                            column_lineage_dataset.Transformation(type=kind, subtype=subtype)
+                        ],
+                    )
+                    for ns, name, field in sources
+                ]
+            )
+            for out, sources in mapping.items()
+        }
+    )
 
 
 def _job(name: str, sql: str | None = None) -> Job:
     facets: dict[str, Any] = {
         "jobType": job_type_job.JobTypeJobFacet(
-            processingType="BATCH", integration="THREADLINE", jobType="TASK"),
+            processingType="BATCH", integration="THREADLINE", jobType="TASK"
+        ),
         "sourceCodeLocation": source_code_location_job.SourceCodeLocationJobFacet(
-            type="git", url=f"https://git.example.com/retail/{name}.py", version="a1b2c3d"),
+            type="git", url=f"https://git.example.com/retail/{name}.py", version="a1b2c3d"
+        ),
     }
     if sql:
         facets["sql"] = sql_job.SQLJobFacet(query=sql)
@@ -83,25 +95,49 @@ def _job(name: str, sql: str | None = None) -> Job:
 
 
 def _parent(dag_run: str) -> dict[str, Any]:
-    return {"parent": parent_run.ParentRunFacet(
-        run=parent_run.Run(runId=dag_run), job=parent_run.Job(namespace=NAMESPACE, name="nightly"))}
+    return {
+        "parent": parent_run.ParentRunFacet(
+            run=parent_run.Run(runId=dag_run),
+            job=parent_run.Job(namespace=NAMESPACE, name="nightly"),
+        )
+    }
 
 
-def _task(name: str, start: float, *, dag_run: str, inputs: list[InputDataset],
-          outputs: list[OutputDataset], sql: str | None = None,
-          error: str | None = None) -> list[RunEvent]:
+def _task(
+    name: str,
+    start: float,
+    *,
+    dag_run: str,
+    inputs: list[InputDataset],
+    outputs: list[OutputDataset],
+    sql: str | None = None,
+    error: str | None = None,
+) -> list[RunEvent]:
     run_id = _run_id(f"{name}@{start}")
     job = _job(name, sql)
-    first = RunEvent(eventType=RunState.START, eventTime=_at(start),
-                     run=Run(runId=run_id, facets=_parent(dag_run)), job=job, producer=PRODUCER,
-                     inputs=inputs, outputs=outputs)
+    first = RunEvent(
+        eventType=RunState.START,
+        eventTime=_at(start),
+        run=Run(runId=run_id, facets=_parent(dag_run)),
+        job=job,
+        producer=PRODUCER,
+        inputs=inputs,
+        outputs=outputs,
+    )
     facets: dict[str, Any] = dict(_parent(dag_run))
     if error:
         facets["errorMessage"] = error_message_run.ErrorMessageRunFacet(
-            message=error, programmingLanguage="python")
-    last = RunEvent(eventType=RunState.FAIL if error else RunState.COMPLETE,
-                    eventTime=_at(start + 4), run=Run(runId=run_id, facets=facets), job=job,
-                    producer=PRODUCER, inputs=inputs, outputs=outputs)
+            message=error, programmingLanguage="python"
+        )
+    last = RunEvent(
+        eventType=RunState.FAIL if error else RunState.COMPLETE,
+        eventTime=_at(start + 4),
+        run=Run(runId=run_id, facets=facets),
+        job=job,
+        producer=PRODUCER,
+        inputs=inputs,
+        outputs=outputs,
+    )
     return [first, last]
 
 
@@ -112,63 +148,134 @@ def sample_events() -> list[dict[str, Any]]:
     raw_orders = (WAREHOUSE, "shop.raw.orders")
     clean = (WAREHOUSE, "shop.analytics.orders_clean")
     revenue = (WAREHOUSE, "shop.analytics.daily_revenue")
-    events: list[Any] = [RunEvent(eventType=RunState.START, eventTime=_at(0),
-                                  run=Run(runId=dag_run), job=dag_job, producer=PRODUCER)]
+    events: list[Any] = [
+        RunEvent(
+            eventType=RunState.START,
+            eventTime=_at(0),
+            run=Run(runId=dag_run),
+            job=dag_job,
+            producer=PRODUCER,
+        )
+    ]
     events += _task(
-        "orders.ingest", 1, dag_run=dag_run,
+        "orders.ingest",
+        1,
+        dag_run=dag_run,
         inputs=[InputDataset(namespace="s3://retail-landing", name="orders/2024-03-01.csv")],
-        outputs=[OutputDataset(namespace=WAREHOUSE, name=raw_orders[1], facets={
-            "schema": _schema(("order_id", "bigint"), ("customer_id", "bigint"),
-                              ("amount", "numeric"), ("ordered_at", "timestamp"),
-                              ("email", "text")),
-            "ownership": ownership_dataset.OwnershipDatasetFacet(
-                owners=[ownership_dataset.Owner(name="team:ingestion")]),
-        })],
+        outputs=[
+            OutputDataset(
+                namespace=WAREHOUSE,
+                name=raw_orders[1],
+                facets={
+                    "schema": _schema(
+                        ("order_id", "bigint"),
+                        ("customer_id", "bigint"),
+                        ("amount", "numeric"),
+                        ("ordered_at", "timestamp"),
+                        ("email", "text"),
+                    ),
+                    "ownership": ownership_dataset.OwnershipDatasetFacet(
+                        owners=[ownership_dataset.Owner(name="team:ingestion")]
+                    ),
+                },
+            )
+        ],
     )
     events += _task(
-        "orders.clean", 6, dag_run=dag_run, sql="INSERT INTO orders_clean SELECT ...",
+        "orders.clean",
+        6,
+        dag_run=dag_run,
+        sql="INSERT INTO orders_clean SELECT ...",
         inputs=[InputDataset(namespace=WAREHOUSE, name=raw_orders[1])],
-        outputs=[OutputDataset(namespace=WAREHOUSE, name=clean[1], facets={
-            "schema": _schema(("order_id", "bigint"), ("customer_id", "bigint"),
-                              ("amount", "numeric"), ("order_date", "date")),
-            "columnLineage": _columns({
-                "order_id": [(*raw_orders, "order_id")],
-                "customer_id": [(*raw_orders, "customer_id")],
-                "amount": [(*raw_orders, "amount")],
-                "order_date": [(*raw_orders, "ordered_at")],
-            }),
-        })],
+        outputs=[
+            OutputDataset(
+                namespace=WAREHOUSE,
+                name=clean[1],
+                facets={
+                    "schema": _schema(
+                        ("order_id", "bigint"),
+                        ("customer_id", "bigint"),
+                        ("amount", "numeric"),
+                        ("order_date", "date"),
+                    ),
+                    "columnLineage": _columns(
+                        {
+                            "order_id": [(*raw_orders, "order_id")],
+                            "customer_id": [(*raw_orders, "customer_id")],
+                            "amount": [(*raw_orders, "amount")],
+                            "order_date": [(*raw_orders, "ordered_at")],
+                        }
+                    ),
+                },
+            )
+        ],
     )
     events += _task(
-        "revenue.daily", 11, dag_run=dag_run,
+        "revenue.daily",
+        11,
+        dag_run=dag_run,
         sql="INSERT INTO daily_revenue SELECT order_date, sum(amount) FROM orders_clean GROUP BY 1",
         inputs=[InputDataset(namespace=WAREHOUSE, name=clean[1])],
-        outputs=[OutputDataset(namespace=WAREHOUSE, name=revenue[1], facets={
-            "schema": _schema(("order_date", "date"), ("revenue", "numeric")),
-            "documentation": documentation_dataset.DocumentationDatasetFacet(
-                description="Revenue per day, from cleaned orders."),
-            "columnLineage": _columns({"order_date": [(*clean, "order_date")],
-                                       "revenue": [(*clean, "amount")]},
-                                      subtype="AGGREGATION"),
-        })],
+        outputs=[
+            OutputDataset(
+                namespace=WAREHOUSE,
+                name=revenue[1],
+                facets={
+                    "schema": _schema(("order_date", "date"), ("revenue", "numeric")),
+                    "documentation": documentation_dataset.DocumentationDatasetFacet(
+                        description="Revenue per day, from cleaned orders."
+                    ),
+                    "columnLineage": _columns(
+                        {"order_date": [(*clean, "order_date")], "revenue": [(*clean, "amount")]},
+                        subtype="AGGREGATION",
+                    ),
+                },
+            )
+        ],
     )
     events += _task(
-        "revenue.export", 16, dag_run=dag_run, error="permission denied for bucket s3://exports",
+        "revenue.export",
+        16,
+        dag_run=dag_run,
+        error="permission denied for bucket s3://exports",
         inputs=[InputDataset(namespace=WAREHOUSE, name=revenue[1])],
         outputs=[OutputDataset(namespace="s3://exports", name="revenue/daily.csv")],
     )
-    events.append(DatasetEvent(
-        eventTime=_at(21), producer=PRODUCER,
-        dataset=StaticDataset(namespace="bi://dashboards", name="revenue-overview", facets={
-            "symlinks": symlinks_dataset.SymlinksDatasetFacet(identifiers=[
-                symlinks_dataset.Identifier(namespace="bi://dashboards", name="42", type="ID")]),
-        }),
-    ))
-    events.append(JobEvent(
-        eventTime=_at(22), producer=PRODUCER, job=Job(namespace=NAMESPACE, name="dashboard.refresh"),
-        inputs=[InputDataset(namespace=WAREHOUSE, name=revenue[1])],
-        outputs=[OutputDataset(namespace="bi://dashboards", name="revenue-overview")],
-    ))
-    events.append(RunEvent(eventType=RunState.FAIL, eventTime=_at(23), run=Run(runId=dag_run),
-                           job=dag_job, producer=PRODUCER))
+    events.append(
+        DatasetEvent(
+            eventTime=_at(21),
+            producer=PRODUCER,
+            dataset=StaticDataset(
+                namespace="bi://dashboards",
+                name="revenue-overview",
+                facets={
+                    "symlinks": symlinks_dataset.SymlinksDatasetFacet(
+                        identifiers=[
+                            symlinks_dataset.Identifier(
+                                namespace="bi://dashboards", name="42", type="ID"
+                            )
+                        ]
+                    ),
+                },
+            ),
+        )
+    )
+    events.append(
+        JobEvent(
+            eventTime=_at(22),
+            producer=PRODUCER,
+            job=Job(namespace=NAMESPACE, name="dashboard.refresh"),
+            inputs=[InputDataset(namespace=WAREHOUSE, name=revenue[1])],
+            outputs=[OutputDataset(namespace="bi://dashboards", name="revenue-overview")],
+        )
+    )
+    events.append(
+        RunEvent(
+            eventType=RunState.FAIL,
+            eventTime=_at(23),
+            run=Run(runId=dag_run),
+            job=dag_job,
+            producer=PRODUCER,
+        )
+    )
     return [Serde.to_dict(event) for event in events]

@@ -55,7 +55,9 @@ def parse_event(value: Any, payload: bytes) -> ParsedEvent:
     if type(value) is not dict:
         raise InvalidEvent("$", f"an event must be a JSON object, got {describe(value)}")
     if not value:
-        raise InvalidEvent("$", "the event is empty; eventTime, producer and schemaURL are required")
+        raise InvalidEvent(
+            "$", "the event is empty; eventTime, producer and schemaURL are required"
+        )
     event_time = _event_time(value)
     producer = _uri(value, "producer")
     schema_url = _uri(value, "schemaURL")
@@ -135,9 +137,7 @@ def _event_type(value: dict[str, Any]) -> RunState | None:
         raise InvalidEvent("$.eventType", f"expected a string, got {describe(raw)}")
     state = _STATES.get(raw.upper())
     if state is None:
-        raise InvalidEvent(
-            "$.eventType", f"{raw[:40]!r} is not one of {', '.join(_STATES)}"
-        )
+        raise InvalidEvent("$.eventType", f"{raw[:40]!r} is not one of {', '.join(_STATES)}")
     return state
 
 

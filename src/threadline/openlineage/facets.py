@@ -99,7 +99,9 @@ def _column_lineage(facet: dict[str, Any], path: str) -> None:
     for name, entry in optional_object(facet, "fields", path).items():
         entry_path = child(fields_path, name)
         entry = require_object(entry, entry_path)
-        _input_fields(optional_array(entry, "inputFields", entry_path), child(entry_path, "inputFields"))
+        _input_fields(
+            optional_array(entry, "inputFields", entry_path), child(entry_path, "inputFields")
+        )
     _input_fields(optional_array(facet, "dataset", path), child(path, "dataset"))
 
 

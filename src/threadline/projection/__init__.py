@@ -44,14 +44,31 @@ def _io(
     t, key = event.event_time_us, event.event_key
     for record in event.inputs:
         ds = project_dataset(ctx, record, t, key)
-        add_input(ctx, run_id, ds, t=t, key=key, facets=record.facets,
-                  io_facets=record.io_facets, versioned=versioned)
+        add_input(
+            ctx,
+            run_id,
+            ds,
+            t=t,
+            key=key,
+            facets=record.facets,
+            io_facets=record.io_facets,
+            versioned=versioned,
+        )
     targets: list[tuple[int, DatasetRecord]] = []
     for record in event.outputs:
         ds = project_dataset(ctx, record, t, key)
         targets.append((ds, record))
-        add_output(ctx, run_id, run_uuid, ds, t=t, key=key, facets=record.facets,
-                   io_facets=record.io_facets, versioned=versioned)
+        add_output(
+            ctx,
+            run_id,
+            run_uuid,
+            ds,
+            t=t,
+            key=key,
+            facets=record.facets,
+            io_facets=record.io_facets,
+            versioned=versioned,
+        )
     found = columns.collect(ctx, job=job, job_facets=event.job_facets, outputs=targets, t=t)
     listed_in = {ctx.datasets[_key(r)].id for r in event.inputs}
     listed_out = {ds for ds, _ in targets}
@@ -60,8 +77,17 @@ def _io(
             add_input(ctx, run_id, ds, t=t, key=key, facets={}, io_facets={}, versioned=versioned)
     for ds in found.extra_outputs:
         if ds not in listed_out:
-            add_output(ctx, run_id, run_uuid, ds, t=t, key=key, facets={}, io_facets={},
-                       versioned=versioned)
+            add_output(
+                ctx,
+                run_id,
+                run_uuid,
+                ds,
+                t=t,
+                key=key,
+                facets={},
+                io_facets={},
+                versioned=versioned,
+            )
     columns.store_edges(ctx, run_id, found)
 
 

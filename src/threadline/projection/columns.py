@@ -70,7 +70,12 @@ def _lineage_source(
 
 
 def dataset_lineage(
-    ctx: Ctx, target: int, facet: dict[str, Any], *, t: int, own_job: int | None,
+    ctx: Ctx,
+    target: int,
+    facet: dict[str, Any],
+    *,
+    t: int,
+    own_job: int | None,
     found: Assertions,
 ) -> None:
     """Collect the edges of a dataset ``lineage`` facet (or a job facet's dataset entry).
@@ -90,7 +95,9 @@ def dataset_lineage(
         else:
             found.edge(node, target, "derived", _transform(item))
         if kind == "dataset" and item.get("field"):
-            found.edge(field_id(ctx, node, item["field"]), target, "column_dataset", _transform(item))
+            found.edge(
+                field_id(ctx, node, item["field"]), target, "column_dataset", _transform(item)
+            )
     for out_field, entry in (facet.get("fields") or {}).items():
         dst = field_id(ctx, target, out_field)
         for item in entry.get("inputs") or []:
@@ -113,7 +120,8 @@ def job_lineage(ctx: Ctx, own_job: int, facet: dict[str, Any], t: int, found: As
             continue
         target_job = (
             job_id(ctx, entry["namespace"], entry["name"], t)
-            if entry.get("namespace") and entry.get("name") else own_job
+            if entry.get("namespace") and entry.get("name")
+            else own_job
         )
         for item in entry.get("inputs") or []:
             source = _lineage_source(ctx, item, t=t, own_job=own_job)
@@ -128,8 +136,12 @@ def job_lineage(ctx: Ctx, own_job: int, facet: dict[str, Any], t: int, found: As
 
 
 def collect(
-    ctx: Ctx, *, job: int | None, job_facets: dict[str, Any],
-    outputs: list[tuple[int, DatasetRecord]], t: int,
+    ctx: Ctx,
+    *,
+    job: int | None,
+    job_facets: dict[str, Any],
+    outputs: list[tuple[int, DatasetRecord]],
+    t: int,
 ) -> Assertions:
     """Collect everything the lineage facets of one event assert."""
     found = Assertions()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import bindparam, delete, or_, select, tuple_, update
@@ -31,8 +32,14 @@ def project_dataset(ctx: Ctx, record: DatasetRecord, t: int, key: str) -> int:
     ctx.upsert_latest(
         dataset_facets,
         [
-            {"dataset_id": ds, "name": name, "facet": dumps(facet), "event_time_us": t,
-             "event_key": key, "deleted": is_deleted(facet)}
+            {
+                "dataset_id": ds,
+                "name": name,
+                "facet": dumps(facet),
+                "event_time_us": t,
+                "event_key": key,
+                "deleted": is_deleted(facet),
+            }
             for name, facet in facets.items()
         ],
         ["dataset_id", "name"],
@@ -57,14 +64,16 @@ def flatten_schema(fields: list[dict[str, Any]], prefix: str = "") -> list[dict[
     flat: list[dict[str, Any]] = []
     for ordinal, field in enumerate(fields):
         path = f"{prefix}{field['name']}"
-        flat.append({
-            "path": path,
-            "name": field["name"],
-            "type": field.get("type"),
-            "description": field.get("description"),
-            "ordinal": ordinal,
-            "parent": prefix[:-1] or None,
-        })
+        flat.append(
+            {
+                "path": path,
+                "name": field["name"],
+                "type": field.get("type"),
+                "description": field.get("description"),
+                "ordinal": ordinal,
+                "parent": prefix[:-1] or None,
+            }
+        )
         flat.extend(flatten_schema(field.get("fields") or [], f"{path}."))
     return flat
 
@@ -76,20 +85,31 @@ def _project_schema(ctx: Ctx, ds: int, facet: dict[str, Any], t: int, key: str) 
     c = dataset_schemas.c
     position = tuple_(c.observed_us, c.event_key)
     previous = ctx.conn.execute(
-        select(c.schema_hash).where(c.dataset_id == ds, position < tuple_(t, key))
-        .order_by(c.observed_us.desc(), c.event_key.desc()).limit(1)
+        select(c.schema_hash)
+        .where(c.dataset_id == ds, position < tuple_(t, key))
+        .order_by(c.observed_us.desc(), c.event_key.desc())
+        .limit(1)
     ).scalar()
     if previous == schema_hash:
         return  # the schema was already this at an earlier time: nothing changes
     ctx.insert_ignore(
         dataset_schemas,
-        [{"dataset_id": ds, "observed_us": t, "event_key": key, "schema_hash": schema_hash,
-          "fields": dumps(flat)}],
+        [
+            {
+                "dataset_id": ds,
+                "observed_us": t,
+                "event_key": key,
+                "schema_hash": schema_hash,
+                "fields": dumps(flat),
+            }
+        ],
         ["dataset_id", "observed_us", "event_key"],
     )
     following = ctx.conn.execute(
-        select(c.id, c.schema_hash).where(c.dataset_id == ds, position > tuple_(t, key))
-        .order_by(c.observed_us, c.event_key).limit(1)
+        select(c.id, c.schema_hash)
+        .where(c.dataset_id == ds, position > tuple_(t, key))
+        .order_by(c.observed_us, c.event_key)
+        .limit(1)
     ).first()
     if following is not None and following.schema_hash == schema_hash:
         # Keep only change points: the next observation repeats this one.
@@ -104,11 +124,10 @@ def _refresh_fields(ctx: Ctx, ds: int) -> None:
     depend on the order in which schemas arrived.
     """
     c = dataset_schemas.c
-    history = [
-        loads(text) for text in ctx.conn.execute(
-            select(c.fields).where(c.dataset_id == ds).order_by(c.observed_us, c.event_key)
-        ).scalars()
-    ]
+    texts: Sequence[str] = ctx.conn.execute(
+        select(c.fields).where(c.dataset_id == ds).order_by(c.observed_us, c.event_key)
+    ).scalars().all()
+    history: list[list[dict[str, Any]]] = [loads(text) for text in texts]
     if not history:
         return
     latest: dict[str, dict[str, Any]] = {}
@@ -116,21 +135,30 @@ def _refresh_fields(ctx: Ctx, ds: int) -> None:
         latest.update({f["path"]: f for f in flat})
     current = {f["path"] for f in history[-1]}
     ids = {path: field_id(ctx, ds, path, f["name"]) for path, f in latest.items()}
-    ctx.conn.execute(update(dataset_fields).where(dataset_fields.c.dataset_id == ds)
-                     .values(in_schema=False))
+    ctx.conn.execute(
+        update(dataset_fields).where(dataset_fields.c.dataset_id == ds).values(in_schema=False)
+    )
     if not latest:
         return
     ctx.conn.execute(
         update(dataset_fields)
         .where(dataset_fields.c.id == bindparam("fid"))
         .values(
-            type=bindparam("ftype"), description=bindparam("fdesc"), ordinal=bindparam("ford"),
-            parent_id=bindparam("fparent"), in_schema=bindparam("fcurrent"),
+            type=bindparam("ftype"),
+            description=bindparam("fdesc"),
+            ordinal=bindparam("ford"),
+            parent_id=bindparam("fparent"),
+            in_schema=bindparam("fcurrent"),
         ),
         [
-            {"fid": ids[path], "ftype": f["type"], "fdesc": f["description"], "ford": f["ordinal"],
-             "fparent": ids.get(f["parent"]) if f["parent"] else None,
-             "fcurrent": path in current}
+            {
+                "fid": ids[path],
+                "ftype": f["type"],
+                "fdesc": f["description"],
+                "ford": f["ordinal"],
+                "fparent": ids.get(f["parent"]) if f["parent"] else None,
+                "fcurrent": path in current,
+            }
             for path, f in latest.items()
         ],
     )
@@ -140,8 +168,13 @@ def _project_symlinks(ctx: Ctx, ds: int, facet: dict[str, Any]) -> None:
     ctx.insert_ignore(
         dataset_symlinks,
         [
-            {"dataset_id": ds, "ident": ident(item["namespace"], item["name"]),
-             "namespace": item["namespace"], "name": item["name"], "type": item.get("type")}
+            {
+                "dataset_id": ds,
+                "ident": ident(item["namespace"], item["name"]),
+                "namespace": item["namespace"],
+                "name": item["name"],
+                "type": item.get("type"),
+            }
             for item in facet.get("identifiers") or []
         ],
         ["dataset_id", "ident"],
@@ -153,10 +186,13 @@ def _project_lifecycle(ctx: Ctx, ds: int, facet: dict[str, Any], t: int, key: st
     c = datasets.c
     ctx.conn.execute(
         update(datasets)
-        .where(c.id == ds, or_(c.lifecycle_us.is_(None),
-                               tuple_(c.lifecycle_us, c.lifecycle_key) < tuple_(t, key)))
-        .values(lifecycle_state=state, lifecycle_us=t, lifecycle_key=key,
-                is_deleted=state == "DROP")
+        .where(
+            c.id == ds,
+            or_(c.lifecycle_us.is_(None), tuple_(c.lifecycle_us, c.lifecycle_key) < tuple_(t, key)),
+        )
+        .values(
+            lifecycle_state=state, lifecycle_us=t, lifecycle_key=key, is_deleted=state == "DROP"
+        )
     )
     previous = facet.get("previousIdentifier")
     if state == "RENAME" and previous:
@@ -164,8 +200,11 @@ def _project_lifecycle(ctx: Ctx, ds: int, facet: dict[str, Any], t: int, key: st
         ctx.conn.execute(
             update(datasets)
             .where(c.id == ds, or_(c.renamed_us.is_(None), c.renamed_us <= t))
-            .values(previous_namespace=previous["namespace"], previous_name=previous["name"],
-                    renamed_us=t)
+            .values(
+                previous_namespace=previous["namespace"],
+                previous_name=previous["name"],
+                renamed_us=t,
+            )
         )
 
 
@@ -182,8 +221,11 @@ def _refresh_kind(ctx: Ctx, ds: int) -> None:
 
 def dataset_kind(facets: dict[str, str]) -> str:
     """Return a dataset's semantic kind from its latest kind-deciding facets (JSON text)."""
-    for name, kind in (("threadline_model", "model"), ("threadline_endpoint", "endpoint"),
-                       ("threadline_predictions", "predictions")):
+    for name, kind in (
+        ("threadline_model", "model"),
+        ("threadline_endpoint", "endpoint"),
+        ("threadline_predictions", "predictions"),
+    ):
         if name in facets:
             return kind
     if "datasetType" in facets:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 
 from threadline.projection.context import Ctx
 from threadline.store.tables import edges, run_edges, run_io, runs
@@ -35,8 +35,10 @@ class Position:
     run_uuid: str
 
 
-def _at_or_after(time_col: object, run_col: object, pos: Position) -> object:
-    return or_(time_col > pos.time_us, and_(time_col == pos.time_us, run_col >= pos.run_uuid))  # type: ignore[operator]
+def _at_or_after(
+    time_col: ColumnElement[int], run_col: ColumnElement[str], pos: Position
+) -> ColumnElement[bool]:
+    return or_(time_col > pos.time_us, and_(time_col == pos.time_us, run_col >= pos.run_uuid))
 
 
 def _run_keys(ctx: Ctx, run_ids: list[int], asserter: int) -> dict[int, set[Key]]:
@@ -62,24 +64,34 @@ def _run_keys(ctx: Ctx, run_ids: list[int], asserter: int) -> dict[int, set[Key]
 def resweep(ctx: Ctx, asserter: int, since: Position) -> None:
     """Recompute the asserter's edges from position ``since`` onwards."""
     ctx.conn.execute(
-        delete(edges).where(E.asserter == asserter, _at_or_after(E.valid_from_us, E.from_run, since))
+        delete(edges).where(
+            E.asserter == asserter, _at_or_after(E.valid_from_us, E.from_run, since)
+        )
     )
     ctx.conn.execute(
         update(edges)
-        .where(E.asserter == asserter, E.valid_to_us.is_not(None),
-               _at_or_after(E.valid_to_us, E.to_run, since))
+        .where(
+            E.asserter == asserter,
+            E.valid_to_us.is_not(None),
+            _at_or_after(E.valid_to_us, E.to_run, since),
+        )
         .values(valid_to_us=None, to_run=None)
     )
     open_edges: dict[Key, int | dict[str, object]] = {
         (row.src, row.dst, row.kind): int(row.id)
         for row in ctx.conn.execute(
-            select(E.id, E.src, E.dst, E.kind).where(E.asserter == asserter, E.valid_to_us.is_(None))
+            select(E.id, E.src, E.dst, E.kind).where(
+                E.asserter == asserter, E.valid_to_us.is_(None)
+            )
         )
     }
     later = ctx.conn.execute(
         select(R.id, R.uuid, R.start_us, R.state, R.kind)
-        .where(R.asserter_id == asserter, R.start_us.is_not(None),
-               _at_or_after(R.start_us, R.uuid, since))
+        .where(
+            R.asserter_id == asserter,
+            R.start_us.is_not(None),
+            _at_or_after(R.start_us, R.uuid, since),
+        )
         .order_by(R.start_us, R.uuid)
     ).all()
     if not later:
@@ -92,9 +104,14 @@ def resweep(ctx: Ctx, asserter: int, since: Position) -> None:
         for key in asserted:
             if key not in open_edges:
                 fresh: dict[str, object] = {
-                    "src": key[0], "dst": key[1], "kind": key[2], "asserter": asserter,
-                    "valid_from_us": row.start_us, "from_run": row.uuid,
-                    "valid_to_us": None, "to_run": None,
+                    "src": key[0],
+                    "dst": key[1],
+                    "kind": key[2],
+                    "asserter": asserter,
+                    "valid_from_us": row.start_us,
+                    "from_run": row.uuid,
+                    "valid_to_us": None,
+                    "to_run": None,
                 }
                 open_edges[key] = fresh
                 opened.append(fresh)

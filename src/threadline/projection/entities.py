@@ -11,11 +11,17 @@ from threadline.store.tables import dataset_fields, datasets, jobs, namespaces, 
 
 
 def _new_node(ctx: Ctx, kind: str) -> int:
-    return int(ctx.conn.execute(nodes.insert().values(kind=kind).returning(nodes.c.id)).scalar_one())
+    return int(
+        ctx.conn.execute(nodes.insert().values(kind=kind).returning(nodes.c.id)).scalar_one()
+    )
 
 
 def _entity(
-    ctx: Ctx, table: Table, cache: dict[str, EntityState], key: str, t: int,
+    ctx: Ctx,
+    table: Table,
+    cache: dict[str, EntityState],
+    key: str,
+    t: int,
     create: Callable[[], int],
 ) -> int:
     """Find or create an entity; widen its [created, updated] span to ``t`` and un-hide it.
@@ -32,7 +38,9 @@ def _entity(
             state = EntityState(create(), t, t, False)
             cache[key] = state
             return state.id
-        state = EntityState(int(row.id), int(row.created_us), int(row.updated_us), bool(row.is_hidden))
+        state = EntityState(
+            int(row.id), int(row.created_us), int(row.updated_us), bool(row.is_hidden)
+        )
         cache[key] = state
     if state.hidden or t < state.created_us or t > state.updated_us:
         state.created_us, state.updated_us = min(t, state.created_us), max(t, state.updated_us)
@@ -61,15 +69,27 @@ def namespace_id(ctx: Ctx, name: str, t: int) -> int:
     return _entity(ctx, namespaces, ctx.namespaces, key, t, create)
 
 
-def _named(ctx: Ctx, table: Table, cache: dict[str, EntityState], kind: str,
-           namespace: str, name: str, t: int) -> int:
+def _named(
+    ctx: Ctx,
+    table: Table,
+    cache: dict[str, EntityState],
+    kind: str,
+    namespace: str,
+    name: str,
+    t: int,
+) -> int:
     def create() -> int:
         ns = namespace_id(ctx, namespace, t)
         node = _new_node(ctx, kind)
         ctx.conn.execute(
             table.insert().values(
-                id=node, ident=key, namespace=namespace, name=name, namespace_id=ns,
-                created_us=t, updated_us=t,
+                id=node,
+                ident=key,
+                namespace=namespace,
+                name=name,
+                namespace_id=ns,
+                created_us=t,
+                updated_us=t,
             )
         )
         return node

@@ -28,7 +28,9 @@ def code_identity(facets: dict[str, Any]) -> dict[str, str | None]:
     location = facets.get("sourceCodeLocation") or {}
     return {
         "location": location.get("url") if isinstance(location.get("url"), str) else None,
-        "source_version": location.get("version") if isinstance(location.get("version"), str) else None,
+        "source_version": location.get("version")
+        if isinstance(location.get("version"), str)
+        else None,
         "sql_hash": _sha((facets.get("sql") or {}).get("query")),
         "source_hash": _sha((facets.get("sourceCode") or {}).get("sourceCode")),
     }
@@ -48,7 +50,9 @@ def refresh_job_version(ctx: Ctx, run_id: int, job: int) -> None:
     facets = {
         row.name: loads(row.facet)
         for row in ctx.conn.execute(
-            select(f.name, f.facet).where(f.run_id == run_id, f.scope == "job", f.name.in_(CODE_FACETS))
+            select(f.name, f.facet).where(
+                f.run_id == run_id, f.scope == "job", f.name.in_(CODE_FACETS)
+            )
         )
     }
     facets = {name: facet for name, facet in facets.items() if facet.get("_deleted") is not True}
@@ -76,7 +80,12 @@ def refresh_job_version(ctx: Ctx, run_id: int, job: int) -> None:
 
 
 def _version_row(
-    ctx: Ctx, job: int, version: str, t: int, inputs: list[str], outputs: list[str],
+    ctx: Ctx,
+    job: int,
+    version: str,
+    t: int,
+    inputs: list[str],
+    outputs: list[str],
     code: dict[str, str | None],
 ) -> int:
     v = job_versions.c
@@ -84,19 +93,29 @@ def _version_row(
         select(v.id, v.created_us).where(v.job_id == job, v.version == version)
     ).first()
     if row is None:
-        return int(ctx.conn.execute(
-            job_versions.insert().values(
-                job_id=job, version=version, created_us=t, inputs=dumps(inputs),
-                outputs=dumps(outputs), **code,
-            ).returning(v.id)
-        ).scalar_one())
+        return int(
+            ctx.conn.execute(
+                job_versions.insert()
+                .values(
+                    job_id=job,
+                    version=version,
+                    created_us=t,
+                    inputs=dumps(inputs),
+                    outputs=dumps(outputs),
+                    **code,
+                )
+                .returning(v.id)
+            ).scalar_one()
+        )
     return int(row.id)
 
 
 def _date_version(ctx: Ctx, version_id: int) -> None:
     """Date a job version by the earliest run that uses it."""
     first = (
-        select(func.min(runs.c.start_us)).where(runs.c.job_version_id == version_id).scalar_subquery()
+        select(func.min(runs.c.start_us))
+        .where(runs.c.job_version_id == version_id)
+        .scalar_subquery()
     )
     ctx.conn.execute(
         update(job_versions).where(job_versions.c.id == version_id).values(created_us=first)

@@ -10,8 +10,8 @@ from threadline.model import RunState
 from threadline.openlineage import run_uuid
 from threadline.openlineage.checks import is_deleted
 from threadline.projection.context import Ctx, dumps, loads
-from threadline.projection.entities import job_id
 from threadline.projection.edges import Position
+from threadline.projection.entities import job_id
 from threadline.store.tables import job_facets, jobs, run_facets, runs
 from threadline.times import parse_iso_us
 
@@ -20,8 +20,14 @@ _TERMINAL = {state.value for state in RunState if state.terminal}
 
 
 def run_row(
-    ctx: Ctx, uuid: str, *, job: int | None, t: int | None, kind: str = "run",
-    asserter: int | None = None, external_id: str | None = None,
+    ctx: Ctx,
+    uuid: str,
+    *,
+    job: int | None,
+    t: int | None,
+    kind: str = "run",
+    asserter: int | None = None,
+    external_id: str | None = None,
 ) -> tuple[int, Position | None]:
     """Find or create a run; ``t`` None makes a placeholder (a parent seen only by reference).
 
@@ -29,20 +35,32 @@ def run_row(
     """
     cached = ctx.runs.get(uuid)
     row = ctx.conn.execute(
-        select(R.id, R.start_us, R.created_us, R.updated_us, R.job_id, R.external_id)
-        .where(R.id == cached) if cached is not None else
-        select(R.id, R.start_us, R.created_us, R.updated_us, R.job_id, R.external_id)
-        .where(R.uuid == uuid)
+        select(R.id, R.start_us, R.created_us, R.updated_us, R.job_id, R.external_id).where(
+            R.id == cached
+        )
+        if cached is not None
+        else select(R.id, R.start_us, R.created_us, R.updated_us, R.job_id, R.external_id).where(
+            R.uuid == uuid
+        )
     ).first()
     stamp = t if t is not None else 0
     if row is None:
-        new_id = int(ctx.conn.execute(
-            runs.insert().values(
-                uuid=uuid, external_id=external_id, kind=kind, job_id=job,
-                asserter_id=asserter if asserter is not None else job, start_us=t,
-                created_us=stamp, updated_us=stamp,
-            ).returning(R.id)
-        ).scalar_one())
+        new_id = int(
+            ctx.conn.execute(
+                runs.insert()
+                .values(
+                    uuid=uuid,
+                    external_id=external_id,
+                    kind=kind,
+                    job_id=job,
+                    asserter_id=asserter if asserter is not None else job,
+                    start_us=t,
+                    created_us=stamp,
+                    updated_us=stamp,
+                )
+                .returning(R.id)
+            ).scalar_one()
+        )
         ctx.runs[uuid] = new_id
         return new_id, None
     ctx.runs[uuid] = int(row.id)
@@ -72,8 +90,9 @@ def apply_state(ctx: Ctx, run_id: int, state: RunState, t: int, key: str) -> Non
     values: dict[str, Any] = {}
     new_rank = (state.terminal, t, key)
     if row.state is None or new_rank > (row.state in _TERMINAL, row.state_us, row.state_key):
-        values.update(state=state.value, state_us=t, state_key=key,
-                      ended_us=t if state.terminal else None)
+        values.update(
+            state=state.value, state_us=t, state_key=key, ended_us=t if state.terminal else None
+        )
     if state is RunState.START and (row.started_us is None or t < row.started_us):
         values["started_us"] = t
     if values:
@@ -81,21 +100,42 @@ def apply_state(ctx: Ctx, run_id: int, state: RunState, t: int, key: str) -> Non
 
 
 def store_facets(
-    ctx: Ctx, run_id: int, job: int, *, run: dict[str, Any], job_level: dict[str, Any],
-    t: int, key: str,
+    ctx: Ctx,
+    run_id: int,
+    job: int,
+    *,
+    run: dict[str, Any],
+    job_level: dict[str, Any],
+    t: int,
+    key: str,
 ) -> None:
     """Accumulate a run's facets (and its job's) keeping the newest value of each."""
     rows = [
-        {"run_id": run_id, "scope": scope, "name": name, "facet": dumps(facet),
-         "event_time_us": t, "event_key": key}
+        {
+            "run_id": run_id,
+            "scope": scope,
+            "name": name,
+            "facet": dumps(facet),
+            "event_time_us": t,
+            "event_key": key,
+        }
         for scope, facets in (("run", run), ("job", job_level))
         for name, facet in facets.items()
     ]
     ctx.upsert_latest(run_facets, rows, ["run_id", "scope", "name"], ["facet"])
     ctx.upsert_latest(
         job_facets,
-        [{"job_id": job, "name": name, "facet": dumps(facet), "event_time_us": t,
-          "event_key": key, "deleted": is_deleted(facet)} for name, facet in job_level.items()],
+        [
+            {
+                "job_id": job,
+                "name": name,
+                "facet": dumps(facet),
+                "event_time_us": t,
+                "event_key": key,
+                "deleted": is_deleted(facet),
+            }
+            for name, facet in job_level.items()
+        ],
         ["job_id", "name"],
         ["facet", "deleted"],
     )
@@ -124,14 +164,19 @@ def apply_parent(ctx: Ctx, run_id: int, job: int, t: int, key: str) -> None:
     else:
         parents_root = ctx.conn.execute(select(R.root_run_id).where(R.id == parent_run)).scalar()
         root_run = int(parents_root) if parents_root is not None else parent_run
-        root_job = ctx.conn.execute(select(R.job_id).where(R.id == root_run)).scalar()
+        root_job_value = ctx.conn.execute(select(R.job_id).where(R.id == root_run)).scalar()
+        root_job = int(root_job_value) if root_job_value is not None else parent_job
     ctx.conn.execute(
         update(runs).where(R.id == run_id).values(parent_run_id=parent_run, root_run_id=root_run)
     )
     j = jobs.c
     ctx.conn.execute(
         update(jobs)
-        .where(j.id == job, (j.parent_us.is_(None)) | ((j.parent_us < t) | ((j.parent_us == t) & (j.parent_key <= key))))
+        .where(
+            j.id == job,
+            (j.parent_us.is_(None))
+            | ((j.parent_us < t) | ((j.parent_us == t) & (j.parent_key <= key))),
+        )
         .values(parent_job_id=parent_job, root_job_id=root_job, parent_us=t, parent_key=key)
     )
 
@@ -143,7 +188,9 @@ def apply_nominal_time(ctx: Ctx, run_id: int) -> None:
         return
     start, end = facet.get("nominalStartTime"), facet.get("nominalEndTime")
     ctx.conn.execute(
-        update(runs).where(R.id == run_id).values(
+        update(runs)
+        .where(R.id == run_id)
+        .values(
             nominal_start_us=parse_iso_us(start) if start else None,
             nominal_end_us=parse_iso_us(end) if end else None,
         )

@@ -30,20 +30,39 @@ def explicit_version(facets: dict[str, Any]) -> str | None:
 
 
 def _upsert_version(
-    ctx: Ctx, ds: int, *, ident_key: str, version: str, t: int, run_id: int | None,
-    explicit: bool, facets: dict[str, Any] | None, key: str,
+    ctx: Ctx,
+    ds: int,
+    *,
+    ident_key: str,
+    version: str,
+    t: int,
+    run_id: int | None,
+    explicit: bool,
+    facets: dict[str, Any] | None,
+    key: str,
 ) -> int:
     row = ctx.conn.execute(
-        select(V.id, V.created_us, V.run_id, V.facets).where(V.dataset_id == ds, V.ident == ident_key)
+        select(V.id, V.created_us, V.run_id, V.facets).where(
+            V.dataset_id == ds, V.ident == ident_key
+        )
     ).first()
     merged = merge_timed(row.facets if row else None, facets or {}, t, key)
     if row is None:
-        version_id = int(ctx.conn.execute(
-            dataset_versions.insert().values(
-                dataset_id=ds, ident=ident_key, version=version, created_us=t, run_id=run_id,
-                explicit=explicit, facets=merged or "{}",
-            ).returning(V.id)
-        ).scalar_one())
+        version_id = int(
+            ctx.conn.execute(
+                dataset_versions.insert()
+                .values(
+                    dataset_id=ds,
+                    ident=ident_key,
+                    version=version,
+                    created_us=t,
+                    run_id=run_id,
+                    explicit=explicit,
+                    facets=merged or "{}",
+                )
+                .returning(V.id)
+            ).scalar_one()
+        )
         _versions_changed(ctx, ds, t)
         return version_id
     values: dict[str, Any] = {}
@@ -63,25 +82,68 @@ def _upsert_version(
 
 
 def output_version(
-    ctx: Ctx, ds: int, *, run_id: int, run_uuid: str, t: int, facets: dict[str, Any], key: str,
+    ctx: Ctx,
+    ds: int,
+    *,
+    run_id: int,
+    run_uuid: str,
+    t: int,
+    facets: dict[str, Any],
+    key: str,
 ) -> int:
     """Return the version a run wrote: the explicit one, else one per (dataset, run)."""
     named = explicit_version(facets)
     if named is not None:
-        return _upsert_version(ctx, ds, ident_key=f"v:{_short(named)}", version=named, t=t,
-                               run_id=run_id, explicit=True, facets=facets, key=key)
-    return _upsert_version(ctx, ds, ident_key=f"r:{run_uuid}", version=stable_uuid(ctx.idents[ds], run_uuid),
-                           t=t, run_id=run_id, explicit=False, facets=facets, key=key)
+        return _upsert_version(
+            ctx,
+            ds,
+            ident_key=f"v:{_short(named)}",
+            version=named,
+            t=t,
+            run_id=run_id,
+            explicit=True,
+            facets=facets,
+            key=key,
+        )
+    return _upsert_version(
+        ctx,
+        ds,
+        ident_key=f"r:{run_uuid}",
+        version=stable_uuid(ctx.idents[ds], run_uuid),
+        t=t,
+        run_id=run_id,
+        explicit=False,
+        facets=facets,
+        key=key,
+    )
 
 
 def event_version(ctx: Ctx, ds: int, *, t: int, facets: dict[str, Any], key: str) -> int:
     """Return the version a DatasetEvent records: explicit, else one per event."""
     named = explicit_version(facets)
     if named is not None:
-        return _upsert_version(ctx, ds, ident_key=f"v:{_short(named)}", version=named, t=t,
-                               run_id=None, explicit=True, facets=facets, key=key)
-    return _upsert_version(ctx, ds, ident_key=f"e:{key[:30]}", version=stable_uuid(key), t=t,
-                           run_id=None, explicit=False, facets=facets, key=key)
+        return _upsert_version(
+            ctx,
+            ds,
+            ident_key=f"v:{_short(named)}",
+            version=named,
+            t=t,
+            run_id=None,
+            explicit=True,
+            facets=facets,
+            key=key,
+        )
+    return _upsert_version(
+        ctx,
+        ds,
+        ident_key=f"e:{key[:30]}",
+        version=stable_uuid(key),
+        t=t,
+        run_id=None,
+        explicit=False,
+        facets=facets,
+        key=key,
+    )
 
 
 def _short(version: str) -> str:
@@ -93,12 +155,19 @@ def _implicit_version(ctx: Ctx, ds: int, t: int) -> int:
         select(V.id, V.created_us).where(V.dataset_id == ds, V.ident == "implicit")
     ).first()
     if row is None:
-        return int(ctx.conn.execute(
-            dataset_versions.insert().values(
-                dataset_id=ds, ident="implicit", version=stable_uuid(ctx.idents[ds], "initial"),
-                created_us=t, implicit=True,
-            ).returning(V.id)
-        ).scalar_one())
+        return int(
+            ctx.conn.execute(
+                dataset_versions.insert()
+                .values(
+                    dataset_id=ds,
+                    ident="implicit",
+                    version=stable_uuid(ctx.idents[ds], "initial"),
+                    created_us=t,
+                    implicit=True,
+                )
+                .returning(V.id)
+            ).scalar_one()
+        )
     if t < row.created_us:
         ctx.conn.execute(update(dataset_versions).where(V.id == row.id).values(created_us=t))
     return int(row.id)
@@ -107,8 +176,12 @@ def _implicit_version(ctx: Ctx, ds: int, t: int) -> int:
 def _resolve_query(ds: Any, bound: Any, run: Any) -> Any:
     return (
         select(V.id)
-        .where(V.dataset_id == ds, V.implicit.is_(False), V.created_us <= bound,
-               V.run_id.is_distinct_from(run))
+        .where(
+            V.dataset_id == ds,
+            V.implicit.is_(False),
+            V.created_us <= bound,
+            V.run_id.is_distinct_from(run),
+        )
         .order_by(V.created_us.desc(), V.version.desc())
         .limit(1)
         .scalar_subquery()
@@ -121,11 +194,20 @@ def input_version(
     """Return (version id, explicit version name) for a run's input at time ``t``."""
     named = explicit_version(facets)
     if named is not None:
-        found = _upsert_version(ctx, ds, ident_key=f"v:{_short(named)}", version=named, t=t,
-                                run_id=None, explicit=True, facets=facets, key=key)
+        found = _upsert_version(
+            ctx,
+            ds,
+            ident_key=f"v:{_short(named)}",
+            version=named,
+            t=t,
+            run_id=None,
+            explicit=True,
+            facets=facets,
+            key=key,
+        )
         return found, named
-    found = ctx.conn.execute(select(_resolve_query(ds, t, run_id))).scalar()
-    return (int(found) if found is not None else _implicit_version(ctx, ds, t)), None
+    resolved = ctx.conn.execute(select(_resolve_query(ds, t, run_id))).scalar()
+    return (int(resolved) if resolved is not None else _implicit_version(ctx, ds, t)), None
 
 
 def _settle_implicit(ctx: Ctx, ds: int) -> None:
@@ -141,7 +223,9 @@ def _settle_implicit(ctx: Ctx, ds: int) -> None:
     if first_read is None:
         ctx.conn.execute(dataset_versions.delete().where(V.id == implicit))
     else:
-        ctx.conn.execute(update(dataset_versions).where(V.id == implicit).values(created_us=first_read))
+        ctx.conn.execute(
+            update(dataset_versions).where(V.id == implicit).values(created_us=first_read)
+        )
 
 
 def _versions_changed(ctx: Ctx, ds: int, t: int) -> None:
@@ -150,13 +234,23 @@ def _versions_changed(ctx: Ctx, ds: int, t: int) -> None:
     resolved = _resolve_query(io.dataset_id, io.bound_us, io.run_id)
     ctx.conn.execute(
         update(run_io)
-        .where(and_(io.dataset_id == ds, io.direction == "in", io.explicit_version.is_(None),
-                    io.version_id.is_not(None), io.bound_us >= t))
+        .where(
+            and_(
+                io.dataset_id == ds,
+                io.direction == "in",
+                io.explicit_version.is_(None),
+                io.version_id.is_not(None),
+                io.bound_us >= t,
+            )
+        )
         .values(version_id=func.coalesce(resolved, io.version_id))
     )
     _settle_implicit(ctx, ds)
     current = (
-        select(V.id).where(V.dataset_id == ds, V.implicit.is_(False))
-        .order_by(V.created_us.desc(), V.version.desc()).limit(1).scalar_subquery()
+        select(V.id)
+        .where(V.dataset_id == ds, V.implicit.is_(False))
+        .order_by(V.created_us.desc(), V.version.desc())
+        .limit(1)
+        .scalar_subquery()
     )
     ctx.conn.execute(update(datasets).where(datasets.c.id == ds).values(current_version_id=current))

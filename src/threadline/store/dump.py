@@ -26,18 +26,34 @@ from threadline.store.tables import (
 # Columns holding an id of another table, and which table that is.
 _REFS: dict[str, dict[str, str]] = {
     "namespaces": {"id": "namespace"},
-    "datasets": {"id": "node", "namespace_id": "namespace", "current_version_id": "dataset_version"},
+    "datasets": {
+        "id": "node",
+        "namespace_id": "namespace",
+        "current_version_id": "dataset_version",
+    },
     "dataset_symlinks": {"dataset_id": "node"},
     "dataset_facets": {"dataset_id": "node"},
     "dataset_schemas": {"id": "drop", "dataset_id": "node"},
     "dataset_fields": {"id": "node", "dataset_id": "node", "parent_id": "node"},
     "dataset_versions": {"id": "dataset_version", "dataset_id": "node", "run_id": "run"},
-    "jobs": {"id": "node", "namespace_id": "namespace", "parent_job_id": "node",
-             "root_job_id": "node", "current_version_id": "job_version", "latest_run_id": "run"},
+    "jobs": {
+        "id": "node",
+        "namespace_id": "namespace",
+        "parent_job_id": "node",
+        "root_job_id": "node",
+        "current_version_id": "job_version",
+        "latest_run_id": "run",
+    },
     "job_facets": {"job_id": "node"},
     "job_versions": {"id": "job_version", "job_id": "node"},
-    "runs": {"id": "run", "job_id": "node", "asserter_id": "node", "job_version_id": "job_version",
-             "parent_run_id": "run", "root_run_id": "run"},
+    "runs": {
+        "id": "run",
+        "job_id": "node",
+        "asserter_id": "node",
+        "job_version_id": "job_version",
+        "parent_run_id": "run",
+        "root_run_id": "run",
+    },
     "run_facets": {"run_id": "run"},
     "run_io": {"run_id": "run", "dataset_id": "node", "version_id": "dataset_version"},
     "run_edges": {"run_id": "run", "src": "node", "dst": "node"},
@@ -53,18 +69,23 @@ def _natural_keys(conn: Connection) -> dict[str, dict[int, Any]]:
     for table, kind in ((datasets, "dataset"), (jobs, "job")):
         for row in conn.execute(select(table.c.id, table.c.namespace, table.c.name)):
             keys["node"][row.id] = (kind, row.namespace, row.name)
-    for row in conn.execute(select(dataset_fields.c.id, dataset_fields.c.dataset_id, dataset_fields.c.path)):
+    for row in conn.execute(
+        select(dataset_fields.c.id, dataset_fields.c.dataset_id, dataset_fields.c.path)
+    ):
         keys["node"][row.id] = ("field", keys["node"][row.dataset_id], row.path)
     for row in conn.execute(select(runs.c.id, runs.c.uuid)):
         keys["run"][row.id] = row.uuid
     keys["dataset_version"] = {
         row.id: (keys["node"][row.dataset_id], row.ident)
-        for row in conn.execute(select(dataset_versions.c.id, dataset_versions.c.dataset_id,
-                                       dataset_versions.c.ident))
+        for row in conn.execute(
+            select(dataset_versions.c.id, dataset_versions.c.dataset_id, dataset_versions.c.ident)
+        )
     }
     keys["job_version"] = {
         row.id: (keys["node"][row.job_id], row.version)
-        for row in conn.execute(select(job_versions.c.id, job_versions.c.job_id, job_versions.c.version))
+        for row in conn.execute(
+            select(job_versions.c.id, job_versions.c.job_id, job_versions.c.version)
+        )
     }
     return keys
 
@@ -92,8 +113,10 @@ def canonical_dump(conn: Connection) -> dict[str, list[Any]]:
     keys = _natural_keys(conn)
     dump = {table.name: _dump_table(conn, table, keys) for table in PROJECTION_TABLES}
     dump["nodes"] = sorted(
-        ((keys["node"].get(r.id, ("dangling", r.id)), r.kind)
-         for r in conn.execute(select(nodes.c.id, nodes.c.kind))),
+        (
+            (keys["node"].get(r.id, ("dangling", r.id)), r.kind)
+            for r in conn.execute(select(nodes.c.id, nodes.c.kind))
+        ),
         key=repr,
     )
     return dump

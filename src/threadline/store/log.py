@@ -45,7 +45,9 @@ def append(
     known: dict[str, int] = {}
     for start in range(0, len(keys), 500):
         chunk = keys[start : start + 500]
-        rows = conn.execute(select(events.c.event_key, events.c.seq).where(events.c.event_key.in_(chunk)))
+        rows = conn.execute(
+            select(events.c.event_key, events.c.seq).where(events.c.event_key.in_(chunk))
+        )
         known.update({row.event_key: int(row.seq) for row in rows})
     results: list[tuple[ParsedEvent, int, bool]] = []
     rows_out: list[dict[str, object]] = []
@@ -157,8 +159,17 @@ def _check_derived(row: object, payload: bytes) -> str | None:
     except InvalidEvent as exc:
         return f"payload no longer parses ({exc.message})"
     expected = _row(event, 0, 0, "", "")
-    for column in ("event_time_us", "kind", "event_type", "run_uuid", "job_namespace",
-                   "job_name", "producer", "schema_url", "event_key"):
+    for column in (
+        "event_time_us",
+        "kind",
+        "event_type",
+        "run_uuid",
+        "job_namespace",
+        "job_name",
+        "producer",
+        "schema_url",
+        "event_key",
+    ):
         if getattr(row, column) != expected[column]:
             return f"column {column} does not match the payload"
     return None

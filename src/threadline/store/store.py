@@ -88,11 +88,19 @@ class Store:
             total = conn.execute(select(func.count()).select_from(events).where(*where)).scalar()
             rows = conn.execute(
                 select(e.seq, e.received_us, e.event_time_us, e.payload, e.redacted_us)
-                .where(*where).order_by(*order).limit(limit).offset(offset)
+                .where(*where)
+                .order_by(*order)
+                .limit(limit)
+                .offset(offset)
             ).all()
         page = [
-            StoredEvent(int(r.seq), int(r.received_us), int(r.event_time_us),
-                        bytes(r.payload) if r.payload is not None else None, r.redacted_us)
+            StoredEvent(
+                int(r.seq),
+                int(r.received_us),
+                int(r.event_time_us),
+                bytes(r.payload) if r.payload is not None else None,
+                r.redacted_us,
+            )
             for r in rows
         ]
         return page, int(total or 0)

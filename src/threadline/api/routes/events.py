@@ -22,9 +22,15 @@ def _encoded(event: StoredEvent) -> bytes:
     if event.payload is not None:
         return event.payload
     # A redacted event keeps its place (and its hash in the chain) but not its content.
-    return orjson.dumps({"_threadline_redacted": {
-        "seq": event.seq, "redactedAt": format_iso_us(event.redacted_us),
-        "eventTime": format_iso_us(event.event_time_us)}})
+    return orjson.dumps(
+        {
+            "_threadline_redacted": {
+                "seq": event.seq,
+                "redactedAt": format_iso_us(event.redacted_us),
+                "eventTime": format_iso_us(event.event_time_us),
+            }
+        }
+    )
 
 
 @router.get(
@@ -44,8 +50,12 @@ async def list_lineage_events(
     """Return a page of raw events."""
     service: LineageService = request.app.state.service
     page = await run_in_threadpool(
-        service.events, before=before, after=after, sort_direction=sort_direction,
-        limit=limit, offset=offset,
+        service.events,
+        before=before,
+        after=after,
+        sort_direction=sort_direction,
+        limit=limit,
+        offset=offset,
     )
     # The stored bytes are valid JSON already: join them instead of re-encoding.
     body = b'{"events":[' + b",".join(_encoded(e) for e in page.events) + b'],"totalCount":'

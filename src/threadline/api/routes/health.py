@@ -21,5 +21,6 @@ async def health(request: Request) -> JsonResponse:
         head = await run_in_threadpool(service.store.head_seq)
     except StoreUnavailable as exc:
         return JsonResponse({"status": "unavailable", "message": exc.message}, status_code=503)
-    return JsonResponse({"status": "ok", "version": __version__,
-                         "database": service.store.dialect, "headSeq": head})
+    return JsonResponse(
+        {"status": "ok", "version": __version__, "database": service.store.dialect, "headSeq": head}
+    )

@@ -20,14 +20,21 @@ BATCH_RESPONSE: dict[str, Any] = {
         "status": {"type": "string", "enum": ["success", "partial_success", "failure"]},
         "summary": {
             "type": "object",
-            "properties": {name: {"type": "integer"} for name in
-                           ("received", "successful", "failed", "retriable", "non_retriable")},
+            "properties": {
+                name: {"type": "integer"}
+                for name in ("received", "successful", "failed", "retriable", "non_retriable")
+            },
         },
         "failed_events": {
             "type": "array",
-            "items": {"type": "object", "properties": {
-                "index": {"type": "integer"}, "reason": {"type": "string"},
-                "retriable": {"type": "boolean"}}},
+            "items": {
+                "type": "object",
+                "properties": {
+                    "index": {"type": "integer"},
+                    "reason": {"type": "string"},
+                    "retriable": {"type": "boolean"},
+                },
+            },
         },
     },
 }
@@ -48,8 +55,10 @@ def _service(request: Request) -> LineageService:
     ),
     status_code=201,
     openapi_extra=json_body(EVENT, EXAMPLE_RUN_EVENT, "One OpenLineage event"),
-    responses={200: {"description": "Already recorded (identical re-send)"},
-               **error_responses(400, 413, 415, 503)},
+    responses={
+        200: {"description": "Already recorded (identical re-send)"},
+        **error_responses(400, 413, 415, 503),
+    },
 )
 async def post_lineage(request: Request) -> JsonResponse:
     """Validate and store one event."""
@@ -75,9 +84,13 @@ async def post_lineage(request: Request) -> JsonResponse:
     openapi_extra=json_body(
         {"type": "array", "items": EVENT}, [EXAMPLE_RUN_EVENT], "A JSON array of events"
     ),
-    responses={200: {"description": "Batch processed",
-                     "content": {"application/json": {"schema": BATCH_RESPONSE}}},
-               **error_responses(400, 413, 415, 503)},
+    responses={
+        200: {
+            "description": "Batch processed",
+            "content": {"application/json": {"schema": BATCH_RESPONSE}},
+        },
+        **error_responses(400, 413, 415, 503),
+    },
 )
 async def post_lineage_batch(request: Request) -> JsonResponse:
     """Validate a batch and store its valid events."""
