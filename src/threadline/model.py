@@ -152,3 +152,70 @@ class ChainReport:
     def ok(self) -> bool:
         """Tell whether the whole chain verified."""
         return self.broken is None
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """A node reference resolved to what the store holds.
+
+    ``type`` is ``dataset``, ``job``, ``datasetField``, ``datasetVersion`` or ``run``;
+    ``id`` is the node id (dataset, job, field), the version id or the run id.
+    """
+
+    ref: str
+    type: str
+    id: int
+    dataset: int | None = None
+    job: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NodeInfo:
+    """What a lineage answer says about one node."""
+
+    ref: str
+    type: str
+    kind: str
+    namespace: str
+    name: str
+    field: str | None = None
+    version: str | None = None
+    state: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LineageNode:
+    """A node reached by a traversal, at its distance from the root."""
+
+    id: str
+    type: str
+    kind: str
+    depth: int
+    namespace: str
+    name: str
+    field: str | None = None
+    version: str | None = None
+    state: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LineageEdge:
+    """An edge between two reached nodes, in the data-flow direction."""
+
+    source: str
+    target: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class LineageResult:
+    """The answer to a traversal."""
+
+    root: str
+    direction: str
+    granularity: str
+    as_of: int | None
+    nodes: tuple[LineageNode, ...]
+    edges: tuple[LineageEdge, ...]
+    truncated: bool
+    truncated_reason: str | None = None

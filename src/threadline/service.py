@@ -8,9 +8,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from threadline.errors import ClientError, InvalidEvent, InvalidParameter, ThreadlineError
-from threadline.model import BatchOutcome, ChainReport, FailedEvent, IngestOutcome, ParsedEvent
+from threadline.index import LineageIndex
+from threadline.model import (
+    BatchOutcome,
+    ChainReport,
+    FailedEvent,
+    IngestOutcome,
+    LineageResult,
+    ParsedEvent,
+    Resolved,
+)
 from threadline.openlineage import decode_body, load_json, parse_event
 from threadline.openlineage.body import dump_element
+from threadline.queries.lineage import lineage
+from threadline.queries.options import QueryOptions
+from threadline.queries.resolve import resolve
 from threadline.settings import Settings
 from threadline.store import Store, StoredEvent
 from threadline.times import now_us, parse_iso_us
@@ -35,6 +47,7 @@ class LineageService:
     def __init__(self, store: Store, settings: Settings) -> None:
         self.store = store
         self.settings = settings
+        self.index = LineageIndex(store)
 
     # --- ingestion ------------------------------------------------------------------------
 
@@ -53,7 +66,9 @@ class LineageService:
         """
         raw, value = self.parse_body(body, content_encoding=content_encoding)
         event = parse_event(value, raw)
-        return self.store.ingest([event], now_us())[0]
+        outcome = self.store.ingest([event], now_us())[0]
+        self.index.note_write()
+        return outcome
 
     def ingest_batch_body(
         self, body: bytes, *, content_encoding: str | None = None
@@ -80,6 +95,7 @@ class LineageService:
             except ClientError as exc:
                 failed.append(FailedEvent(index, exc.message, retriable=False))
         accepted = self._store_valid(valid, failed)
+        self.index.note_write()
         failed.sort(key=lambda f: f.index)
         return BatchOutcome(received, tuple(accepted), tuple(failed))
 
@@ -140,7 +156,22 @@ class LineageService:
 
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Replay the log into fresh projections."""
-        return self.store.rebuild(progress)
+        replayed = self.store.rebuild(progress)
+        self.index.note_write()
+        return replayed
+
+    # --- lineage queries ----------------------------------------------------------------------
+
+    def resolve(self, ref: str) -> Resolved:
+        """Resolve a node reference (404 with the closest matches when unknown)."""
+        with self.store.read() as conn:
+            return resolve(conn, ref)
+
+    def lineage(self, ref: str, options: QueryOptions) -> LineageResult:
+        """Traverse from a node: upstream, downstream or both, at a granularity and time."""
+        state = self.index.state()
+        with self.store.read() as conn:
+            return lineage(conn, state, resolve(conn, ref), options)
 
 
 def _time_param(name: str, value: str) -> int:

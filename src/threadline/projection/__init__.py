@@ -26,16 +26,18 @@ from threadline.projection.versions import event_version
 from threadline.store.tables import runs
 
 
-def project(conn: Connection, events: Sequence[ParsedEvent]) -> None:
-    """Project events (already appended to the log) into the lineage tables."""
+def project(conn: Connection, events: Sequence[tuple[ParsedEvent, int]]) -> None:
+    """Project events (already appended to the log, with their sequence numbers)."""
     ctx = Ctx(conn)
-    for event in events:
+    for event, seq in events:
+        ctx.seq = seq
         if event.kind is EventKind.RUN:
             _run_event(ctx, event)
         elif event.kind is EventKind.JOB:
             _job_event(ctx, event)
         else:
             _dataset_event(ctx, event)
+        ctx.flush_changes()
 
 
 def _io(

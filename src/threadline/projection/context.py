@@ -12,6 +12,8 @@ import orjson
 from sqlalchemy import Connection, Table, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
+from threadline.store.tables import changes
+
 VERSION_NAMESPACE = uuid.UUID("6c1b8a0e-2f39-4d3e-9b7a-5a3f1f0c2d11")
 
 
@@ -57,6 +59,21 @@ class Ctx:
     fields: dict[tuple[int, str], int] = field(default_factory=dict)
     runs: dict[str, int] = field(default_factory=dict)
     idents: dict[int, str] = field(default_factory=dict)
+    seq: int = 0
+    touched: set[tuple[str, int, int | None]] = field(default_factory=set)
+
+    def touch(self, kind: str, ref: int, since_us: int | None = None) -> None:
+        """Note that this event's projection changed something the lineage index holds."""
+        self.touched.add((kind, ref, since_us))
+
+    def flush_changes(self) -> None:
+        """Write the notes of the current event to the change feed."""
+        if self.touched:
+            self.conn.execute(
+                changes.insert(),
+                [{"seq": self.seq, "kind": k, "ref": r, "since_us": s} for k, r, s in self.touched],
+            )
+            self.touched.clear()
 
     @property
     def dialect(self) -> str:

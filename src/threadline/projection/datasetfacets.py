@@ -183,6 +183,7 @@ def _project_symlinks(ctx: Ctx, ds: int, facet: dict[str, Any]) -> None:
 
 def _project_lifecycle(ctx: Ctx, ds: int, facet: dict[str, Any], t: int, key: str) -> None:
     state = facet["lifecycleStateChange"]
+    ctx.touch("node", ds)
     c = datasets.c
     ctx.conn.execute(
         update(datasets)
@@ -217,6 +218,7 @@ def _refresh_kind(ctx: Ctx, ds: int) -> None:
     ).all()
     present = {row.name: row.facet for row in rows}
     ctx.conn.execute(update(datasets).where(datasets.c.id == ds).values(kind=dataset_kind(present)))
+    ctx.touch("node", ds)
 
 
 def dataset_kind(facets: dict[str, str]) -> str:

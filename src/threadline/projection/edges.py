@@ -63,6 +63,7 @@ def _run_keys(ctx: Ctx, run_ids: list[int], asserter: int) -> dict[int, set[Key]
 
 def resweep(ctx: Ctx, asserter: int, since: Position) -> None:
     """Recompute the asserter's edges from position ``since`` onwards."""
+    ctx.touch("asserter", asserter)
     ctx.conn.execute(
         delete(edges).where(
             E.asserter == asserter, _at_or_after(E.valid_from_us, E.from_run, since)

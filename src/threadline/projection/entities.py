@@ -11,9 +11,11 @@ from threadline.store.tables import dataset_fields, datasets, jobs, namespaces, 
 
 
 def _new_node(ctx: Ctx, kind: str) -> int:
-    return int(
+    node = int(
         ctx.conn.execute(nodes.insert().values(kind=kind).returning(nodes.c.id)).scalar_one()
     )
+    ctx.touch("node", node)
+    return node
 
 
 def _entity(
@@ -42,6 +44,8 @@ def _entity(
             int(row.id), int(row.created_us), int(row.updated_us), bool(row.is_hidden)
         )
         cache[key] = state
+    if state.hidden and table is not namespaces:
+        ctx.touch("node", state.id)
     if state.hidden or t < state.created_us or t > state.updated_us:
         state.created_us, state.updated_us = min(t, state.created_us), max(t, state.updated_us)
         state.hidden = False

@@ -34,14 +34,9 @@ def run_row(
     Returns the run id and its position before this call (None if it had no events).
     """
     cached = ctx.runs.get(uuid)
+    columns = select(R.id, R.start_us, R.created_us, R.updated_us, R.job_id, R.external_id)
     row = ctx.conn.execute(
-        select(R.id, R.start_us, R.created_us, R.updated_us, R.job_id, R.external_id).where(
-            R.id == cached
-        )
-        if cached is not None
-        else select(R.id, R.start_us, R.created_us, R.updated_us, R.job_id, R.external_id).where(
-            R.uuid == uuid
-        )
+        columns.where(R.id == cached) if cached is not None else columns.where(R.uuid == uuid)
     ).first()
     stamp = t if t is not None else 0
     if row is None:
@@ -62,8 +57,10 @@ def run_row(
             ).scalar_one()
         )
         ctx.runs[uuid] = new_id
+        ctx.touch("run", new_id)
         return new_id, None
     ctx.runs[uuid] = int(row.id)
+    ctx.touch("run", int(row.id))
     before = Position(int(row.start_us), uuid) if row.start_us is not None else None
     values: dict[str, Any] = {}
     if row.job_id is None and job is not None:

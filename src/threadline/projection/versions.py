@@ -230,6 +230,7 @@ def _settle_implicit(ctx: Ctx, ds: int) -> None:
 
 def _versions_changed(ctx: Ctx, ds: int, t: int) -> None:
     """Re-bind inputs read at or after ``t`` and refresh the dataset's current version."""
+    ctx.touch("inputs", ds, t)
     io = run_io.c
     resolved = _resolve_query(io.dataset_id, io.bound_us, io.run_id)
     ctx.conn.execute(

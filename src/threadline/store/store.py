@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,10 @@ class StoredEvent:
     event_time_us: int
     payload: bytes | None
     redacted_us: int | None
+
+
+EPOCH_KEY = "projection_epoch"
+"""Changes on every rebuild, telling lineage indexes to reload rather than follow changes."""
 
 
 class Store:
@@ -74,7 +79,7 @@ class Store:
         """Append new events to the log and project them, in one transaction."""
         with self.write() as conn:
             appended = log.append(conn, batch, received_us)
-            project(conn, [event for event, _seq, duplicate in appended if not duplicate])
+            project(conn, [(event, seq) for event, seq, duplicate in appended if not duplicate])
         return [IngestOutcome(seq, duplicate) for _event, seq, duplicate in appended]
 
     def events_page(
@@ -123,10 +128,11 @@ class Store:
         with self.write() as conn:
             for table in PROJECTION_TABLES:
                 conn.execute(delete(table))
-            conn.execute(delete(meta))
+            conn.execute(delete(meta).where(meta.c.key == EPOCH_KEY))
+            conn.execute(meta.insert().values(key=EPOCH_KEY, value=uuid.uuid4().hex))
             total, done = log.count(conn), 0
             for chunk in log.replay(conn):
-                project(conn, [logged.event for logged in chunk])
+                project(conn, [(logged.event, logged.seq) for logged in chunk])
                 done += len(chunk)
                 if progress is not None:
                     progress(done, total)

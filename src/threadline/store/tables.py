@@ -320,7 +320,22 @@ edges = Table(
     Index(None, "dst"),
 )
 
+changes = Table(
+    "changes",
+    metadata,
+    Column("seq", BigInteger, nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("ref", Integer, nullable=False),
+    Column("since_us", BigInteger),
+    Index(None, "seq"),
+)
+"""The change feed the in-memory lineage index follows: what each log entry's projection
+touched (``asserter``: its edges; ``node``: a dataset, job or field; ``run``: a run and its
+inputs and outputs; ``inputs``: a dataset's versions and the inputs read at or after
+``since_us``)."""
+
 PROJECTION_TABLES = (
+    changes,
     edges,
     run_edges,
     run_io,

@@ -1,0 +1,274 @@
+"""The lineage index: the graph in compact arrays, per process, following the log.
+
+It loads the projections at start, then applies the change feed of every new log entry
+by sequence number: right after this process commits, and by polling for other writers
+(at most every ``poll_interval`` seconds, the documented convergence delay). Traversals
+read an immutable ``IndexState`` snapshot, so they never wait for a refresh.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import Connection, select
+
+from threadline.index import loader
+from threadline.index.graph import Base, Edge, Graph
+from threadline.store import Store
+from threadline.store.tables import dataset_versions
+
+
+@dataclass(frozen=True, slots=True)
+class Nodes:
+    """Per node id: type (dataset/job/field), semantic kind code, namespace, flags."""
+
+    type: npt.NDArray[np.uint8]
+    kind: npt.NDArray[np.uint16]
+    namespace: npt.NDArray[np.int32]
+    hidden: npt.NDArray[np.bool_]
+    deleted: npt.NDArray[np.bool_]
+    field_dataset: npt.NDArray[np.int32]
+    kind_names: tuple[str, ...]
+
+    @classmethod
+    def empty(cls) -> Nodes:
+        """Return a table without nodes."""
+        return cls(
+            np.zeros(0, np.uint8),
+            np.zeros(0, np.uint16),
+            np.zeros(0, np.int32),
+            np.zeros(0, np.bool_),
+            np.zeros(0, np.bool_),
+            np.zeros(0, np.int32),
+            ("",),
+        )
+
+    def with_rows(self, rows: Sequence[tuple[int, int, str, int, bool, bool, int]]) -> Nodes:
+        """Return a copy with these node rows set."""
+        if not rows:
+            return self
+        size = max(r[0] for r in rows) + 1
+        names = list(self.kind_names)
+        codes = {name: i for i, name in enumerate(names)}
+        arrays = {
+            "type": loader.grow(self.type.copy(), size, 0),
+            "kind": loader.grow(self.kind.copy(), size, 0),
+            "namespace": loader.grow(self.namespace.copy(), size, -1),
+            "hidden": loader.grow(self.hidden.copy(), size, 0),
+            "deleted": loader.grow(self.deleted.copy(), size, 0),
+            "field_dataset": loader.grow(self.field_dataset.copy(), size, -1),
+        }
+        for node, kind_type, kind, namespace, hidden, deleted, dataset in rows:
+            if kind not in codes:
+                codes[kind] = len(names)
+                names.append(kind)
+            arrays["type"][node] = kind_type
+            arrays["kind"][node] = codes[kind]
+            arrays["namespace"][node] = namespace
+            arrays["hidden"][node] = hidden
+            arrays["deleted"][node] = deleted
+            arrays["field_dataset"][node] = dataset
+        return Nodes(**arrays, kind_names=tuple(names))
+
+    @property
+    def passable(self) -> npt.NDArray[np.bool_]:
+        """Return, per node id, whether traversals may enter it (not soft-deleted)."""
+        return ~self.hidden
+
+
+@dataclass(frozen=True, slots=True)
+class Versions:
+    """Per dataset version id and per run id: what version-level results need."""
+
+    dataset: npt.NDArray[np.int32]
+    created: npt.NDArray[np.int64]
+    run_job: npt.NDArray[np.int32]
+    run_start: npt.NDArray[np.int64]
+    run_state: npt.NDArray[np.uint8]
+
+    @classmethod
+    def empty(cls) -> Versions:
+        """Return a table without versions or runs."""
+        return cls(
+            np.zeros(0, np.int32),
+            np.zeros(0, np.int64),
+            np.zeros(0, np.int32),
+            np.zeros(0, np.int64),
+            np.zeros(0, np.uint8),
+        )
+
+    def with_rows(
+        self,
+        versions: Sequence[tuple[int, int, int, bool]],
+        runs: Sequence[tuple[int, int, int, int]],
+    ) -> Versions:
+        """Return a copy with these version and run rows set."""
+        dataset, created = self.dataset, self.created
+        if versions:
+            size = max(v[0] for v in versions) + 1
+            dataset, created = (
+                loader.grow(dataset.copy(), size, -1),
+                loader.grow(created.copy(), size, 0),
+            )
+            for vid, ds, when, _implicit in versions:
+                dataset[vid], created[vid] = ds, when
+        run_job, run_start, run_state = self.run_job, self.run_start, self.run_state
+        if runs:
+            size = max(r[0] for r in runs) + 1
+            run_job = loader.grow(run_job.copy(), size, -1)
+            run_start = loader.grow(run_start.copy(), size, 0)
+            run_state = loader.grow(run_state.copy(), size, 0)
+            for rid, job, start, state in runs:
+                run_job[rid], run_start[rid], run_state[rid] = job, start, state
+        return Versions(dataset, created, run_job, run_start, run_state)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexState:
+    """One consistent snapshot of the index."""
+
+    seq: int
+    epoch: str
+    nodes: Nodes
+    entity: Graph
+    column: Graph
+    version: Graph
+    versions: Versions
+
+    @property
+    def edge_count(self) -> int:
+        """Return the number of edges held (entity, column and version level)."""
+        return self.entity.edge_count + self.column.edge_count + self.version.edge_count
+
+
+def _split(edges: list[Edge]) -> tuple[list[Edge], list[Edge]]:
+    entity = [e for e in edges if e.kind not in loader.COLUMN_CODES]
+    column = [e for e in edges if e.kind in loader.COLUMN_CODES]
+    return entity, column
+
+
+class LineageIndex:
+    """Keeps an ``IndexState`` current with the store's log."""
+
+    def __init__(self, store: Store, *, poll_interval: float = 0.2) -> None:
+        self.store = store
+        self.poll_interval = poll_interval
+        self._state: IndexState | None = None
+        self._lock = threading.Lock()
+        self._checked = 0.0
+        self._stale = True
+
+    def note_write(self) -> None:
+        """Tell the index that this process committed; the next read refreshes first."""
+        self._stale = True
+
+    def state(self) -> IndexState:
+        """Return a current snapshot, refreshing it when the log moved on."""
+        current = self._state
+        if (
+            current is not None
+            and not self._stale
+            and time.monotonic() - self._checked < self.poll_interval
+        ):
+            return current
+        return self.refresh()
+
+    def refresh(self) -> IndexState:
+        """Load or catch up with the log; return the new snapshot."""
+        with self._lock:
+            self._stale = False
+            self._checked = time.monotonic()
+            with self.store.read() as conn:
+                head, current_epoch = loader.head(conn), loader.epoch(conn)
+                state = self._state
+                if state is None or state.epoch != current_epoch or head < state.seq:
+                    state = _full_load(conn, head, current_epoch)
+                elif head > state.seq:
+                    state = _apply_changes(conn, state, head)
+            self._state = state
+            return state
+
+
+def _full_load(conn: Connection, head: int, current_epoch: str) -> IndexState:
+    all_edges = loader.load_edges(conn)
+    entity_edges, column_edges = _split(all_edges)
+    for edges in loader.load_renames(conn).values():
+        entity_edges.extend(edges)
+    nodes = Nodes.empty().with_rows(loader.node_rows(conn))
+    n = nodes.type.size
+    version_edges = loader.load_version_edges(conn)
+    versions = Versions.empty().with_rows(loader.version_rows(conn), loader.run_rows(conn))
+    vn = 2 * max(versions.dataset.size, versions.run_job.size) + 2
+    return IndexState(
+        seq=head,
+        epoch=current_epoch,
+        nodes=nodes,
+        entity=Graph.from_base(Base.build(entity_edges, n)),
+        column=Graph.from_base(Base.build(column_edges, n)),
+        version=Graph.from_base(Base.build(version_edges, vn)),
+        versions=versions,
+    )
+
+
+def _apply_changes(conn: Connection, state: IndexState, head: int) -> IndexState:
+    found = loader.load_changes(conn, state.seq, head)
+    node_ids = sorted({ref for ref, _ in found.get("node", [])})
+    nodes = state.nodes.with_rows(loader.node_rows(conn, node_ids)) if node_ids else state.nodes
+    n = nodes.type.size
+    asserters = sorted({ref for ref, _ in found.get("asserter", [])})
+    entity, column = state.entity, state.column
+    if asserters:
+        entity_edges, column_edges = _split(loader.load_edges(conn, asserters))
+        entity = entity.replace_groups(loader.group(entity_edges, asserters), n)
+        column = column.replace_groups(loader.group(column_edges, asserters), n)
+    renamed = [ref for ref in node_ids if nodes.type[ref] == loader.NODE_DATASET]
+    if renamed:
+        entity = entity.replace_groups(loader.load_renames(conn, renamed), n)
+    run_ids = {ref for ref, _ in found.get("run", [])}
+    inputs = found.get("inputs", [])
+    for dataset_id, since in inputs:
+        run_ids.update(loader.runs_reading(conn, dataset_id, since or 0))
+    versions, version = state.versions, state.version
+    if run_ids or inputs:
+        ordered = sorted(run_ids)
+        versions = versions.with_rows(
+            loader.version_rows(conn, sorted({d for d, _ in inputs})) if inputs else [],
+            loader.run_rows(conn, ordered),
+        )
+        written = loader.load_version_edges(conn, ordered)
+        # The versions these runs wrote or read may be new to the index.
+        new_versions = sorted({(e.dst if e.dst % 2 == 0 else e.src) // 2 for e in written})
+        if new_versions:
+            versions = versions.with_rows(_versions_by_id(conn, new_versions), [])
+        vn = 2 * max(versions.dataset.size, versions.run_job.size) + 2
+        version = version.replace_groups(loader.group(written, ordered), vn)
+    return replace(
+        state,
+        seq=head,
+        nodes=nodes,
+        entity=entity,
+        column=column,
+        version=version,
+        versions=versions,
+    )
+
+
+def _versions_by_id(conn: Connection, version_ids: list[int]) -> list[tuple[int, int, int, bool]]:
+    v = dataset_versions.c
+    rows: list[tuple[int, int, int, bool]] = []
+    for chunk in loader.chunks(version_ids):
+        rows.extend(
+            (int(a), int(b), int(c), bool(i))
+            for a, b, c, i in conn.execute(
+                select(v.id, v.dataset_id, v.created_us, v.implicit).where(v.id.in_(chunk))
+            )
+        )
+    return rows
+
+
+__all__ = ["IndexState", "LineageIndex", "Nodes", "Versions"]

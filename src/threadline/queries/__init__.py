@@ -1,0 +1,1 @@
+"""Lineage queries over the index, with node details read from the store."""

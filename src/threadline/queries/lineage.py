@@ -1,0 +1,143 @@
+"""Upstream, downstream and both-way lineage at entity, version and column granularity."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import Connection, select
+
+from threadline.errors import InvalidParameter
+from threadline.index import IndexState
+from threadline.index.graph import Graph
+from threadline.index.loader import KIND_NAMES
+from threadline.index.traverse import Reach, bfs
+from threadline.model import LineageEdge, LineageNode, LineageResult, NodeInfo, Resolved
+from threadline.queries.hydrate import describe_entities, describe_runs, describe_versions
+from threadline.queries.options import QueryOptions
+from threadline.store.tables import dataset_versions, runs
+
+
+@dataclass(frozen=True, slots=True)
+class Start:
+    """Where a traversal starts in which graph."""
+
+    graph: Graph
+    roots: list[int]
+    passable: npt.NDArray[np.bool_] | None
+    level: str
+
+
+def start_for(conn: Connection, state: IndexState, root: Resolved, opts: QueryOptions) -> Start:
+    """Choose the graph and the root node ids for a resolved reference at a granularity."""
+    passable = state.nodes.passable
+    if opts.granularity == "entity":
+        node = {"datasetField": root.dataset, "datasetVersion": root.dataset, "run": root.job}.get(
+            root.type, root.id
+        )
+        if node is None:
+            raise InvalidParameter(f"{root.ref} has no entity-level node")
+        return Start(state.entity, [node], passable, "entity")
+    if opts.granularity == "column":
+        return Start(state.column, _column_roots(state, root), passable, "column")
+    return Start(state.version, [_version_root(conn, root, opts.as_of)], None, "version")
+
+
+def _column_roots(state: IndexState, root: Resolved) -> list[int]:
+    if root.type == "datasetField":
+        return [root.id]
+    if root.type in ("dataset", "datasetVersion") and root.dataset is not None:
+        fields = np.nonzero(state.nodes.field_dataset == root.dataset)[0].tolist()
+        return [root.dataset, *fields]
+    raise InvalidParameter("column lineage starts from a dataset or a dataset field, not a job or run")
+
+
+def _version_root(conn: Connection, root: Resolved, as_of: int | None) -> int:
+    if root.type == "datasetVersion":
+        return 2 * root.id
+    if root.type == "run":
+        return 2 * root.id + 1
+    if root.type == "job":
+        r = runs.c
+        query = select(r.id).where(r.job_id == root.id, r.kind == "run", r.start_us.is_not(None))
+        if as_of is not None:
+            query = query.where(r.start_us <= as_of)
+        run = conn.execute(query.order_by(r.start_us.desc(), r.uuid.desc()).limit(1)).scalar()
+        if run is None:
+            raise InvalidParameter(f"{root.ref} has no run{' by then' if as_of else ''}")
+        return 2 * int(run) + 1
+    v = dataset_versions.c
+    query = select(v.id).where(v.dataset_id == root.dataset)
+    if as_of is not None:
+        query = query.where(v.created_us <= as_of)
+    version = conn.execute(
+        query.order_by(v.implicit, v.created_us.desc(), v.version.desc()).limit(1)
+    ).scalar()
+    if version is None:
+        raise InvalidParameter(f"{root.ref} has no version{' by then' if as_of else ''}")
+    return 2 * int(version)
+
+
+def reach(start: Start, opts: QueryOptions, *, collect_edges: bool = True) -> tuple[dict[int, int], list[tuple[int, int, int]], str | None]:
+    """Traverse from a start; return (node -> depth, data-flow edges, truncation reason)."""
+    deadline = time.monotonic() + opts.budget_ms / 1000
+    parts: list[tuple[bool, Reach]] = []
+    for down in (True, False):
+        if opts.direction == ("upstream" if down else "downstream"):
+            continue
+        parts.append((down, bfs(start.graph, start.roots, down=down, max_depth=opts.depth,
+                                as_of=opts.as_of, passable=start.passable, limit=opts.limit,
+                                deadline=deadline, collect_edges=collect_edges)))
+    depth: dict[int, int] = {}
+    flow: set[tuple[int, int, int]] = set()
+    reason = None
+    for down, found in parts:
+        for node, d in zip(found.nodes.tolist(), found.depths.tolist(), strict=True):
+            if d < depth.get(node, d + 1):
+                depth[node] = d
+        for u, v, kind in found.edges.tolist():
+            flow.add((u, v, kind) if down else (v, u, kind))
+        reason = reason or found.reason
+    if len(depth) > opts.limit:
+        keep = sorted(depth, key=lambda n: (depth[n], n))[: opts.limit]
+        depth = {n: depth[n] for n in keep}
+        reason = "limit"
+    edges = sorted(e for e in flow if e[0] in depth and e[1] in depth)
+    return depth, edges, reason
+
+
+def describe(conn: Connection, level: str, nodes: list[int]) -> dict[int, NodeInfo]:
+    """Describe index node ids of a granularity (version level interleaves versions and runs)."""
+    if level != "version":
+        return describe_entities(conn, nodes)
+    versions = describe_versions(conn, [n // 2 for n in nodes if n % 2 == 0])
+    run_info = describe_runs(conn, [n // 2 for n in nodes if n % 2 == 1])
+    return {n: (versions if n % 2 == 0 else run_info)[n // 2] for n in nodes
+            if n // 2 in (versions if n % 2 == 0 else run_info)}
+
+
+def _wanted(info: NodeInfo, opts: QueryOptions) -> bool:
+    if opts.kinds and info.type not in opts.kinds and info.kind not in opts.kinds:
+        return False
+    return not opts.namespaces or info.namespace in opts.namespaces
+
+
+def lineage(conn: Connection, state: IndexState, root: Resolved, opts: QueryOptions) -> LineageResult:
+    """Answer a traversal: the nodes reached with their depth and the edges among them."""
+    start = start_for(conn, state, root, opts)
+    depth, flow, reason = reach(start, opts)
+    info = describe(conn, start.level, list(depth))
+    roots = set(start.roots)
+    kept = {n for n in depth if n in info and (n in roots or _wanted(info[n], opts))}
+    nodes = tuple(
+        LineageNode(i.ref, i.type, i.kind, depth[n], i.namespace, i.name, i.field, i.version, i.state)
+        for n, i in sorted(((n, info[n]) for n in kept), key=lambda p: (depth[p[0]], p[1].ref))
+    )
+    edges = tuple(
+        LineageEdge(info[u].ref, info[v].ref, KIND_NAMES.get(kind, "edge"))
+        for u, v, kind in flow if u in kept and v in kept
+    )
+    return LineageResult(root.ref, opts.direction, opts.granularity, opts.as_of, nodes, edges,
+                         truncated=reason is not None, truncated_reason=reason)
