@@ -13,8 +13,13 @@ from dataclasses import dataclass
 
 from threadline.errors import InvalidParameter
 
-TYPES = {"dataset": "dataset", "job": "job", "datasetField": "datasetField",
-         "field": "datasetField", "run": "run"}
+TYPES = {
+    "dataset": "dataset",
+    "job": "job",
+    "datasetField": "datasetField",
+    "field": "datasetField",
+    "run": "run",
+}
 _MARQUEZ_SPLIT = re.compile(r":(?!//|\d)")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-?(?:[0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}")
 
@@ -40,8 +45,9 @@ class NodeRef:
         return text + (f"#{self.version}" if self.version else "")
 
 
-def format_ref(kind: str, namespace: str, name: str, field: str | None = None,
-               version: str | None = None) -> str:
+def format_ref(
+    kind: str, namespace: str, name: str, field: str | None = None, version: str | None = None
+) -> str:
     """Return the textual reference of a dataset, job or field (optionally a version)."""
     return str(NodeRef(kind, namespace, name, field, version))
 
@@ -96,6 +102,13 @@ def _readings(kind: str, body: str, version: str | None) -> list[NodeRef]:
     for i in points:
         for j in _split_points(body[i + 1 :]):
             dataset_and_field = body[i + 1 :]
-            found.append(NodeRef(kind, body[:i], dataset_and_field[:j], dataset_and_field[j + 1 :],
-                                 version=version))
+            found.append(
+                NodeRef(
+                    kind,
+                    body[:i],
+                    dataset_and_field[:j],
+                    dataset_and_field[j + 1 :],
+                    version=version,
+                )
+            )
     return found

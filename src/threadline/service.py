@@ -20,8 +20,13 @@ from threadline.model import (
 )
 from threadline.openlineage import decode_body, load_json, parse_event
 from threadline.openlineage.body import dump_element
+from threadline.projection import project
+from threadline.queries.changes import DiffResult, OrphansResult, diff, orphans
+from threadline.queries.details import node_details
+from threadline.queries.impact import ImpactResult, impact
 from threadline.queries.lineage import lineage
-from threadline.queries.options import QueryOptions
+from threadline.queries.options import QueryOptions, parse_as_of
+from threadline.queries.paths import PathResult, path
 from threadline.queries.resolve import resolve
 from threadline.settings import Settings
 from threadline.store import Store, StoredEvent
@@ -66,7 +71,7 @@ class LineageService:
         """
         raw, value = self.parse_body(body, content_encoding=content_encoding)
         event = parse_event(value, raw)
-        outcome = self.store.ingest([event], now_us())[0]
+        outcome = self.store.ingest([event], now_us(), project)[0]
         self.index.note_write()
         return outcome
 
@@ -105,7 +110,7 @@ class LineageService:
         if not valid:
             return []
         try:
-            return self.store.ingest([event for _i, event in valid], now_us())
+            return self.store.ingest([event for _i, event in valid], now_us(), project)
         except ThreadlineError:
             raise
         except Exception:  # a projection bug must not cost the other events of the batch
@@ -113,7 +118,7 @@ class LineageService:
         accepted: list[IngestOutcome] = []
         for index, event in valid:
             try:
-                accepted.extend(self.store.ingest([event], now_us()))
+                accepted.extend(self.store.ingest([event], now_us(), project))
             except ThreadlineError:
                 raise
             except Exception as exc:
@@ -156,7 +161,7 @@ class LineageService:
 
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Replay the log into fresh projections."""
-        replayed = self.store.rebuild(progress)
+        replayed = self.store.rebuild(project, progress)
         self.index.note_write()
         return replayed
 
@@ -172,6 +177,42 @@ class LineageService:
         state = self.index.state()
         with self.store.read() as conn:
             return lineage(conn, state, resolve(conn, ref), options)
+
+    def path(self, source: str, target: str, options: QueryOptions) -> PathResult:
+        """Find the shortest path between two nodes and count the distinct paths."""
+        state = self.index.state()
+        with self.store.read() as conn:
+            return path(conn, state, resolve(conn, source), resolve(conn, target), options)
+
+    def impact(self, ref: str, options: QueryOptions) -> ImpactResult:
+        """Find everything downstream of a node, by kind, with severity and owners."""
+        state = self.index.state()
+        with self.store.read() as conn:
+            return impact(conn, state, resolve(conn, ref), options)
+
+    def node_details(self, ref: str) -> dict[str, Any]:
+        """Return everything known about one node (see ``threadline.queries.details``)."""
+        with self.store.read() as conn:
+            return node_details(conn, resolve(conn, ref))
+
+    def orphans(self, options: QueryOptions) -> OrphansResult:
+        """List datasets that nothing writes or nothing reads."""
+        state = self.index.state()
+        with self.store.read() as conn:
+            return orphans(conn, state, options)
+
+    def diff(
+        self, since: str, until: str | None, options: QueryOptions, ref: str | None = None
+    ) -> DiffResult:
+        """Compare the lineage (of a node, or everything) between two times."""
+        start = parse_as_of(since, "since")
+        end = parse_as_of(until, "until") if until else now_us()
+        if start is None:
+            raise InvalidParameter("since is required")
+        state = self.index.state()
+        with self.store.read() as conn:
+            root = resolve(conn, ref) if ref else None
+            return diff(conn, state, start, end if end is not None else now_us(), options, root)
 
 
 def _time_param(name: str, value: str) -> int:

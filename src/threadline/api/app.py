@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from threadline import __version__
 from threadline.api.responses import JsonResponse
-from threadline.api.routes import events, health, lineage
+from threadline.api.routes import events, health, lineage, native
 from threadline.errors import ThreadlineError
 from threadline.service import LineageService
 from threadline.settings import Settings
@@ -58,6 +58,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     _install_error_handlers(app)
     app.include_router(lineage.router)
     app.include_router(events.router)
+    app.include_router(native.router)
     app.include_router(health.router)
     return app
 

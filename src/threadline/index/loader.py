@@ -10,7 +10,7 @@ import numpy as np
 from sqlalchemy import Connection, case, func, select
 
 from threadline.index.graph import OPEN, Edge
-from threadline.projection.context import ident
+from threadline.store.codec import ident
 from threadline.store.log import head_seq
 from threadline.store.tables import (
     changes,

@@ -124,9 +124,13 @@ def _refresh_fields(ctx: Ctx, ds: int) -> None:
     depend on the order in which schemas arrived.
     """
     c = dataset_schemas.c
-    texts: Sequence[str] = ctx.conn.execute(
-        select(c.fields).where(c.dataset_id == ds).order_by(c.observed_us, c.event_key)
-    ).scalars().all()
+    texts: Sequence[str] = (
+        ctx.conn.execute(
+            select(c.fields).where(c.dataset_id == ds).order_by(c.observed_us, c.event_key)
+        )
+        .scalars()
+        .all()
+    )
     history: list[list[dict[str, Any]]] = [loads(text) for text in texts]
     if not history:
         return

@@ -19,9 +19,15 @@ def describe_entities(conn: Connection, node_ids: Iterable[int]) -> dict[int, No
     for table, kind in ((datasets, "dataset"), (jobs, "job")):
         c = table.c
         for chunk in chunks(wanted):
-            for row in conn.execute(select(c.id, c.namespace, c.name, c.kind).where(c.id.in_(chunk))):
+            for row in conn.execute(
+                select(c.id, c.namespace, c.name, c.kind).where(c.id.in_(chunk))
+            ):
                 found[int(row.id)] = NodeInfo(
-                    format_ref(kind, row.namespace, row.name), kind, row.kind, row.namespace, row.name
+                    format_ref(kind, row.namespace, row.name),
+                    kind,
+                    row.kind,
+                    row.namespace,
+                    row.name,
                 )
     missing = [n for n in wanted if n not in found]
     f, d = dataset_fields.c, datasets.c
@@ -32,8 +38,12 @@ def describe_entities(conn: Connection, node_ids: Iterable[int]) -> dict[int, No
             .where(f.id.in_(chunk))
         ):
             found[int(row.id)] = NodeInfo(
-                format_ref("datasetField", row.namespace, row.name, row.path), "datasetField",
-                row.type or "field", row.namespace, row.name, field=row.path,
+                format_ref("datasetField", row.namespace, row.name, row.path),
+                "datasetField",
+                row.type or "field",
+                row.namespace,
+                row.name,
+                field=row.path,
             )
     return found
 
@@ -50,7 +60,11 @@ def describe_versions(conn: Connection, version_ids: Iterable[int]) -> dict[int,
         ):
             found[int(row.id)] = NodeInfo(
                 format_ref("dataset", row.namespace, row.name, version=row.version),
-                "datasetVersion", row.kind, row.namespace, row.name, version=row.version,
+                "datasetVersion",
+                row.kind,
+                row.namespace,
+                row.name,
+                version=row.version,
             )
     return found
 
@@ -66,7 +80,11 @@ def describe_runs(conn: Connection, run_ids: Iterable[int]) -> dict[int, NodeInf
             .where(r.id.in_(chunk))
         ):
             found[int(row.id)] = NodeInfo(
-                f"run:{row.uuid}", "run", row.kind or "job", row.namespace or "", row.name or "",
+                f"run:{row.uuid}",
+                "run",
+                row.kind or "job",
+                row.namespace or "",
+                row.name or "",
                 state=row.state,
             )
     return found

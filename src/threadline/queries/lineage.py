@@ -51,7 +51,9 @@ def _column_roots(state: IndexState, root: Resolved) -> list[int]:
     if root.type in ("dataset", "datasetVersion") and root.dataset is not None:
         fields = np.nonzero(state.nodes.field_dataset == root.dataset)[0].tolist()
         return [root.dataset, *fields]
-    raise InvalidParameter("column lineage starts from a dataset or a dataset field, not a job or run")
+    raise InvalidParameter(
+        "column lineage starts from a dataset or a dataset field, not a job or run"
+    )
 
 
 def _version_root(conn: Connection, root: Resolved, as_of: int | None) -> int:
@@ -80,16 +82,31 @@ def _version_root(conn: Connection, root: Resolved, as_of: int | None) -> int:
     return 2 * int(version)
 
 
-def reach(start: Start, opts: QueryOptions, *, collect_edges: bool = True) -> tuple[dict[int, int], list[tuple[int, int, int]], str | None]:
+def reach(
+    start: Start, opts: QueryOptions, *, collect_edges: bool = True
+) -> tuple[dict[int, int], list[tuple[int, int, int]], str | None]:
     """Traverse from a start; return (node -> depth, data-flow edges, truncation reason)."""
     deadline = time.monotonic() + opts.budget_ms / 1000
     parts: list[tuple[bool, Reach]] = []
     for down in (True, False):
         if opts.direction == ("upstream" if down else "downstream"):
             continue
-        parts.append((down, bfs(start.graph, start.roots, down=down, max_depth=opts.depth,
-                                as_of=opts.as_of, passable=start.passable, limit=opts.limit,
-                                deadline=deadline, collect_edges=collect_edges)))
+        parts.append(
+            (
+                down,
+                bfs(
+                    start.graph,
+                    start.roots,
+                    down=down,
+                    max_depth=opts.depth,
+                    as_of=opts.as_of,
+                    passable=start.passable,
+                    limit=opts.limit,
+                    deadline=deadline,
+                    collect_edges=collect_edges,
+                ),
+            )
+        )
     depth: dict[int, int] = {}
     flow: set[tuple[int, int, int]] = set()
     reason = None
@@ -114,8 +131,11 @@ def describe(conn: Connection, level: str, nodes: list[int]) -> dict[int, NodeIn
         return describe_entities(conn, nodes)
     versions = describe_versions(conn, [n // 2 for n in nodes if n % 2 == 0])
     run_info = describe_runs(conn, [n // 2 for n in nodes if n % 2 == 1])
-    return {n: (versions if n % 2 == 0 else run_info)[n // 2] for n in nodes
-            if n // 2 in (versions if n % 2 == 0 else run_info)}
+    return {
+        n: (versions if n % 2 == 0 else run_info)[n // 2]
+        for n in nodes
+        if n // 2 in (versions if n % 2 == 0 else run_info)
+    }
 
 
 def _wanted(info: NodeInfo, opts: QueryOptions) -> bool:
@@ -124,7 +144,9 @@ def _wanted(info: NodeInfo, opts: QueryOptions) -> bool:
     return not opts.namespaces or info.namespace in opts.namespaces
 
 
-def lineage(conn: Connection, state: IndexState, root: Resolved, opts: QueryOptions) -> LineageResult:
+def lineage(
+    conn: Connection, state: IndexState, root: Resolved, opts: QueryOptions
+) -> LineageResult:
     """Answer a traversal: the nodes reached with their depth and the edges among them."""
     start = start_for(conn, state, root, opts)
     depth, flow, reason = reach(start, opts)
@@ -132,12 +154,23 @@ def lineage(conn: Connection, state: IndexState, root: Resolved, opts: QueryOpti
     roots = set(start.roots)
     kept = {n for n in depth if n in info and (n in roots or _wanted(info[n], opts))}
     nodes = tuple(
-        LineageNode(i.ref, i.type, i.kind, depth[n], i.namespace, i.name, i.field, i.version, i.state)
+        LineageNode(
+            i.ref, i.type, i.kind, depth[n], i.namespace, i.name, i.field, i.version, i.state
+        )
         for n, i in sorted(((n, info[n]) for n in kept), key=lambda p: (depth[p[0]], p[1].ref))
     )
     edges = tuple(
         LineageEdge(info[u].ref, info[v].ref, KIND_NAMES.get(kind, "edge"))
-        for u, v, kind in flow if u in kept and v in kept
+        for u, v, kind in flow
+        if u in kept and v in kept
     )
-    return LineageResult(root.ref, opts.direction, opts.granularity, opts.as_of, nodes, edges,
-                         truncated=reason is not None, truncated_reason=reason)
+    return LineageResult(
+        root.ref,
+        opts.direction,
+        opts.granularity,
+        opts.as_of,
+        nodes,
+        edges,
+        truncated=reason is not None,
+        truncated_reason=reason,
+    )

@@ -54,7 +54,9 @@ class QueryOptions:
             InvalidParameter: naming the parameter and its allowed range.
         """
         if direction not in DIRECTIONS:
-            raise InvalidParameter(f"direction must be one of {', '.join(DIRECTIONS)}; got {direction!r}")
+            raise InvalidParameter(
+                f"direction must be one of {', '.join(DIRECTIONS)}; got {direction!r}"
+            )
         if granularity not in GRANULARITIES:
             raise InvalidParameter(
                 f"granularity must be one of {', '.join(GRANULARITIES)}; got {granularity!r}"
@@ -68,8 +70,16 @@ class QueryOptions:
         budget = DEFAULT_BUDGET_MS if budget_ms is None else budget_ms
         if not 1 <= budget <= 60_000:
             raise InvalidParameter(f"budget_ms must be between 1 and 60000; got {budget}")
-        return cls(direction, depth, parse_as_of(as_of), granularity,
-                   frozenset(kinds or ()), frozenset(namespaces or ()), limit, budget)
+        return cls(
+            direction,
+            depth,
+            parse_as_of(as_of),
+            granularity,
+            frozenset(kinds or ()),
+            frozenset(namespaces or ()),
+            limit,
+            budget,
+        )
 
 
 def parse_as_of(text: str | None, name: str = "as_of") -> int | None:

@@ -8,8 +8,8 @@ from sqlalchemy import Connection, func, select
 
 from threadline.errors import NotFound
 from threadline.model import Resolved
-from threadline.projection.context import ident
 from threadline.refs import NodeRef, candidates, format_ref
+from threadline.store.codec import ident
 from threadline.store.tables import dataset_fields, dataset_versions, datasets, jobs, runs
 
 
@@ -36,7 +36,9 @@ def _entity(conn: Connection, kind: str, namespace: str, name: str) -> int | Non
 
 def _lookup(conn: Connection, ref: NodeRef) -> Resolved | None:
     if ref.type == "run":
-        row = conn.execute(select(runs.c.id, runs.c.job_id).where(runs.c.uuid == ref.run_id)).first()
+        row = conn.execute(
+            select(runs.c.id, runs.c.job_id).where(runs.c.uuid == ref.run_id)
+        ).first()
         if row is None:
             return None
         return Resolved(str(ref), "run", int(row.id), job=row.job_id)
@@ -68,8 +70,14 @@ def suggest(conn: Connection, ref: NodeRef, limit: int = 5) -> list[str]:
     kind = "job" if ref.type == "job" else "dataset"
     tail = ref.name.rsplit(".", 1)[-1].rsplit("/", 1)[-1][-24:]
     pool: dict[str, str] = {}
-    queries = [select(table.c.namespace, table.c.name).where(table.c.name.contains(tail, autoescape=True)).limit(200)]
-    queries.append(select(table.c.namespace, table.c.name).order_by(func.length(table.c.name)).limit(2000))
+    queries = [
+        select(table.c.namespace, table.c.name)
+        .where(table.c.name.contains(tail, autoescape=True))
+        .limit(200)
+    ]
+    queries.append(
+        select(table.c.namespace, table.c.name).order_by(func.length(table.c.name)).limit(2000)
+    )
     for query in queries:
         for namespace, name in conn.execute(query):
             pool[format_ref(kind, namespace, name)] = name

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +13,6 @@ from sqlalchemy.exc import OperationalError
 
 from threadline.errors import StoreUnavailable
 from threadline.model import ChainReport, IngestOutcome, ParsedEvent
-from threadline.projection import project
 from threadline.settings import Settings
 from threadline.store import log, migrate
 from threadline.store.dump import canonical_dump
@@ -31,6 +30,9 @@ class StoredEvent:
     payload: bytes | None
     redacted_us: int | None
 
+
+Projector = Callable[[Connection, Sequence[tuple[ParsedEvent, int]]], None]
+"""Projects logged events (with their sequence numbers) inside the logging transaction."""
 
 EPOCH_KEY = "projection_epoch"
 """Changes on every rebuild, telling lineage indexes to reload rather than follow changes."""
@@ -75,7 +77,9 @@ class Store:
         """Bring the schema to the newest revision."""
         migrate.upgrade(self.engine)
 
-    def ingest(self, batch: Sequence[ParsedEvent], received_us: int) -> list[IngestOutcome]:
+    def ingest(
+        self, batch: Sequence[ParsedEvent], received_us: int, project: Projector
+    ) -> list[IngestOutcome]:
         """Append new events to the log and project them, in one transaction."""
         with self.write() as conn:
             appended = log.append(conn, batch, received_us)
@@ -120,7 +124,9 @@ class Store:
         with self.read() as conn:
             return log.head_seq(conn)
 
-    def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
+    def rebuild(
+        self, project: Projector, progress: Callable[[int, int], None] | None = None
+    ) -> int:
         """Drop every projection and replay the log into fresh ones; return events replayed.
 
         It runs in one transaction, so readers see the old projections until it commits.
