@@ -10,11 +10,12 @@ JsonObject = dict[str, Any]
 
 
 class EventKind(str, enum.Enum):
-    """The three OpenLineage event kinds."""
+    """The three OpenLineage event kinds, and Threadline's own record of API changes."""
 
     RUN = "RunEvent"
     DATASET = "DatasetEvent"
     JOB = "JobEvent"
+    ADMIN = "AdminEvent"
 
 
 class RunState(str, enum.Enum):
@@ -87,6 +88,7 @@ class ParsedEvent:
     inputs: tuple[DatasetRecord, ...] = ()
     outputs: tuple[DatasetRecord, ...] = ()
     dataset: DatasetRecord | None = None
+    admin: JsonObject | None = None
 
 
 @dataclass(frozen=True, slots=True)

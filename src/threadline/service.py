@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from threadline.admin import admin_event, is_admin
 from threadline.errors import ClientError, InvalidEvent, InvalidParameter, ThreadlineError
 from threadline.index import LineageIndex
 from threadline.model import (
@@ -70,7 +71,7 @@ class LineageService:
             ClientError: the body or the event is malformed (nothing is written).
         """
         raw, value = self.parse_body(body, content_encoding=content_encoding)
-        event = parse_event(value, raw)
+        event = parse_event(_not_admin(value), raw)
         outcome = self.store.ingest([event], now_us(), project)[0]
         self.index.note_write()
         return outcome
@@ -96,7 +97,7 @@ class LineageService:
         for index, value in enumerate(values):
             received += 1
             try:
-                valid.append((index, parse_event(value, dump_element(value))))
+                valid.append((index, parse_event(_not_admin(value), dump_element(value))))
             except ClientError as exc:
                 failed.append(FailedEvent(index, exc.message, retriable=False))
         accepted = self._store_valid(valid, failed)
@@ -165,6 +166,13 @@ class LineageService:
         self.index.note_write()
         return replayed
 
+    # --- changes made through the API, logged as admin events --------------------------------
+
+    def record_admin(self, action: str, target: dict[str, Any], **details: Any) -> None:
+        """Log and project an admin event (tags, soft deletes, namespace details)."""
+        self.store.ingest([admin_event(action, target, **details)], now_us(), project)
+        self.index.note_write()
+
     # --- lineage queries ----------------------------------------------------------------------
 
     def resolve(self, ref: str) -> Resolved:
@@ -213,6 +221,12 @@ class LineageService:
         with self.store.read() as conn:
             root = resolve(conn, ref) if ref else None
             return diff(conn, state, start, end if end is not None else now_us(), options, root)
+
+
+def _not_admin(value: Any) -> Any:
+    if is_admin(value):
+        raise InvalidEvent("$.schemaURL", "admin events are recorded by the API, not posted")
+    return value
 
 
 def _time_param(name: str, value: str) -> int:

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, select
 
 from threadline.model import DatasetRecord, EventKind, ParsedEvent
 from threadline.projection import columns
+from threadline.projection.admin import project_admin
 from threadline.projection.context import Ctx, ident, stable_uuid
 from threadline.projection.datasetfacets import project_dataset
 from threadline.projection.edges import Position, resweep, run_position
@@ -35,8 +36,10 @@ def project(conn: Connection, events: Sequence[tuple[ParsedEvent, int]]) -> None
             _run_event(ctx, event)
         elif event.kind is EventKind.JOB:
             _job_event(ctx, event)
-        else:
+        elif event.kind is EventKind.DATASET:
             _dataset_event(ctx, event)
+        elif event.admin is not None:
+            project_admin(ctx, event.admin, event.event_time_us)
         ctx.flush_changes()
 
 

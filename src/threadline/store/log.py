@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from sqlalchemy import Connection, func, select, update
 
 from threadline.errors import InvalidEvent
+from threadline.admin import is_admin, parse_admin
 from threadline.model import ChainBreak, ChainReport, LoggedEvent, ParsedEvent
 from threadline.openlineage import load_json, parse_event
 from threadline.store.tables import events, log_head
@@ -111,7 +112,10 @@ def replay(conn: Connection, *, after: int = 0, chunk: int = 1000) -> Iterator[l
 
 def reparse(payload: bytes) -> ParsedEvent:
     """Parse a stored payload again (it was valid when it was accepted)."""
-    return parse_event(load_json(payload, max_depth=10_000), payload)
+    value = load_json(payload, max_depth=10_000)
+    if is_admin(value):
+        return parse_admin(value, payload)
+    return parse_event(value, payload)
 
 
 def verify(conn: Connection) -> ChainReport:

@@ -91,7 +91,7 @@ class Store:
     ) -> tuple[list[StoredEvent], int]:
         """Return a page of logged events whose event time is in [after, before]."""
         e = events.c
-        where = (e.event_time_us >= after_us, e.event_time_us <= before_us)
+        where = (e.event_time_us >= after_us, e.event_time_us <= before_us, e.kind != "AdminEvent")
         order = (e.event_time_us.desc(), e.seq.desc()) if descending else (e.event_time_us, e.seq)
         with self.read() as conn:
             total = conn.execute(select(func.count()).select_from(events).where(*where)).scalar()

@@ -320,6 +320,25 @@ edges = Table(
     Index(None, "dst"),
 )
 
+tags = Table(
+    "tags",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("description", Text),
+    Column("created_us", BigInteger, nullable=False),
+    Column("updated_us", BigInteger, nullable=False),
+)
+
+node_tags = Table(
+    "node_tags",
+    metadata,
+    Column("node_id", Integer, ForeignKey("nodes.id"), primary_key=True),
+    Column("tag_id", Integer, ForeignKey("tags.id"), primary_key=True),
+    Column("tagged_us", BigInteger, nullable=False),
+    Index(None, "tag_id"),
+)
+
 changes = Table(
     "changes",
     metadata,
@@ -336,6 +355,8 @@ inputs and outputs; ``inputs``: a dataset's versions and the inputs read at or a
 
 PROJECTION_TABLES = (
     changes,
+    node_tags,
+    tags,
     edges,
     run_edges,
     run_io,

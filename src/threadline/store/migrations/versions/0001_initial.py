@@ -2,13 +2,14 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 05:30:05.847236
+Create Date: 2026-11-22 05:41:06.911542
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
 
 revision = "0001"
 down_revision = None
@@ -109,6 +110,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_nodes")),
     )
     op.create_table(
+        "tags",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("name", sa.String(length=255), nullable=False),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("created_us", sa.BigInteger(), nullable=False),
+        sa.Column("updated_us", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tags")),
+        sa.UniqueConstraint("name", name=op.f("uq_tags_name")),
+    )
+    op.create_table(
         "datasets",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("ident", sa.String(length=32), nullable=False),
@@ -166,6 +177,18 @@ def upgrade() -> None:
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_jobs_namespace_id"), ["namespace_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_jobs_parent_job_id"), ["parent_job_id"], unique=False)
+
+    op.create_table(
+        "node_tags",
+        sa.Column("node_id", sa.Integer(), nullable=False),
+        sa.Column("tag_id", sa.Integer(), nullable=False),
+        sa.Column("tagged_us", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(["node_id"], ["nodes.id"], name=op.f("fk_node_tags_node_id_nodes")),
+        sa.ForeignKeyConstraint(["tag_id"], ["tags.id"], name=op.f("fk_node_tags_tag_id_tags")),
+        sa.PrimaryKeyConstraint("node_id", "tag_id", name=op.f("pk_node_tags")),
+    )
+    with op.batch_alter_table("node_tags", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_node_tags_tag_id"), ["tag_id"], unique=False)
 
     op.create_table(
         "dataset_facets",
@@ -404,6 +427,10 @@ def downgrade() -> None:
     op.drop_table("dataset_schemas")
     op.drop_table("dataset_fields")
     op.drop_table("dataset_facets")
+    with op.batch_alter_table("node_tags", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_node_tags_tag_id"))
+
+    op.drop_table("node_tags")
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_jobs_parent_job_id"))
         batch_op.drop_index(batch_op.f("ix_jobs_namespace_id"))
@@ -413,6 +440,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_datasets_namespace_id"))
 
     op.drop_table("datasets")
+    op.drop_table("tags")
     op.drop_table("nodes")
     op.drop_table("namespaces")
     op.drop_table("meta")
