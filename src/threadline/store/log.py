@@ -7,8 +7,8 @@ from collections.abc import Iterator, Sequence
 
 from sqlalchemy import Connection, func, select, update
 
-from threadline.errors import InvalidEvent
 from threadline.admin import is_admin, parse_admin
+from threadline.errors import InvalidEvent
 from threadline.model import ChainBreak, ChainReport, LoggedEvent, ParsedEvent
 from threadline.openlineage import load_json, parse_event
 from threadline.store.tables import events, log_head
