@@ -31,6 +31,12 @@ def settings_for(db: str | None) -> Settings:
     return Settings.from_env(database_url=db)
 
 
+def explain(exc: ThreadlineError) -> str:
+    """Return an error's message, with the closest matches when something was not found."""
+    suggestions = getattr(exc, "suggestions", None)
+    return exc.message + (f"; did you mean: {', '.join(suggestions)}" if suggestions else "")
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print an error and return the exit to raise."""
     err.print(f"[bold red]error:[/] {message}", highlight=False)
@@ -54,6 +60,6 @@ def local_service(db: str | None, *, migrate: bool = True) -> Iterator[LineageSe
             store.upgrade()
         yield LineageService(store, settings)
     except ThreadlineError as exc:
-        raise fail(exc.message) from None
+        raise fail(explain(exc)) from None
     finally:
         store.close()

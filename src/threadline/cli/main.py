@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from threadline import __version__
-from threadline.cli import audit, db, demo, ingest, serve
+from threadline.cli import audit, db, demo, ingest, query, serve
 from threadline.cli.common import out
 
 app = typer.Typer(
@@ -19,6 +19,8 @@ app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("ingest")(ingest.ingest)
 app.command("rebuild")(db.rebuild)
+for name in ("upstream", "downstream", "lineage", "path", "impact", "diff", "orphans", "show"):
+    app.command(name)(getattr(query, name))
 app.add_typer(audit.app, name="audit")
 app.add_typer(db.app, name="db")
 
