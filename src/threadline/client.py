@@ -90,7 +90,7 @@ class Client:
         return dict(response.json())
 
     def lineage(self, node: str, **params: Any) -> dict[str, Any]:
-        """Return the lineage of a node (``direction``, ``depth``, ``as_of``, ``granularity``...)."""
+        """Return the lineage of a node (``direction``, ``depth``, ``as_of``, ``granularity``)."""
         return dict(self._get(f"{NATIVE}/lineage", {"node": node, **params}))
 
     def path(self, source: str, target: str, **params: Any) -> dict[str, Any]:

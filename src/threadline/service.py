@@ -19,7 +19,7 @@ from threadline.model import (
     ParsedEvent,
     Resolved,
 )
-from threadline.openlineage import decode_body, load_json, parse_event
+from threadline.openlineage import check_value, decode_body, may_hold_nul, parse_event, parse_json
 from threadline.openlineage.body import dump_element
 from threadline.projection import project
 from threadline.queries.changes import DiffResult, OrphansResult, diff, orphans
@@ -58,11 +58,11 @@ class LineageService:
     # --- ingestion ------------------------------------------------------------------------
 
     def parse_body(self, body: bytes, *, content_encoding: str | None = None) -> tuple[bytes, Any]:
-        """Decode and parse a request body into JSON, enforcing the size and depth limits."""
+        """Decode a request body and parse its JSON, enforcing the size limit."""
         raw = decode_body(
             body, content_encoding=content_encoding, max_bytes=self.settings.max_body_bytes
         )
-        return raw, load_json(raw, max_depth=self.settings.max_json_depth)
+        return raw, parse_json(raw)
 
     def ingest_body(self, body: bytes, *, content_encoding: str | None = None) -> IngestOutcome:
         """Validate one event sent as a request body and store it durably.
@@ -71,6 +71,7 @@ class LineageService:
             ClientError: the body or the event is malformed (nothing is written).
         """
         raw, value = self.parse_body(body, content_encoding=content_encoding)
+        check_value(value, max_depth=self.settings.max_json_depth, nul_possible=may_hold_nul(raw))
         event = parse_event(_not_admin(value), raw)
         outcome = self.store.ingest([event], now_us(), project)[0]
         self.index.note_write()
@@ -97,7 +98,13 @@ class LineageService:
         for index, value in enumerate(values):
             received += 1
             try:
-                valid.append((index, parse_event(_not_admin(value), dump_element(value))))
+                payload = dump_element(value)
+                check_value(
+                    value,
+                    max_depth=self.settings.max_json_depth,
+                    nul_possible=may_hold_nul(payload),
+                )
+                valid.append((index, parse_event(_not_admin(value), payload)))
             except ClientError as exc:
                 failed.append(FailedEvent(index, exc.message, retriable=False))
         accepted = self._store_valid(valid, failed)
@@ -122,9 +129,15 @@ class LineageService:
                 accepted.extend(self.store.ingest([event], now_us(), project))
             except ThreadlineError:
                 raise
-            except Exception as exc:
+            except Exception:
                 log.exception("event %d of a batch could not be projected", index)
-                failed.append(FailedEvent(index, f"internal error while storing: {exc}", False))
+                failed.append(
+                    FailedEvent(
+                        index,
+                        "internal error while storing this event; it was not stored",
+                        retriable=False,
+                    )
+                )
         return accepted
 
     # --- the log ----------------------------------------------------------------------------

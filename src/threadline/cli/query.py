@@ -1,4 +1,4 @@
-"""Lineage questions from the command line: upstream, downstream, path, impact, diff, orphans, show."""
+"""Lineage questions from the command line: upstream, downstream, path, impact, diff, orphans."""
 
 from __future__ import annotations
 
@@ -193,9 +193,8 @@ def path(
     for step, node in enumerate(answer["nodes"]):
         out.print(f"{'  ' * step}{'└─ ' if step else ''}{node['id']}", highlight=False)
     capped = "+" if answer["pathCountCapped"] else ""
-    out.print(
-        f"{answer['direction']}: {len(answer['edges'])} edges; {answer['pathCount']}{capped} distinct paths"
-    )
+    count = f"{answer['pathCount']}{capped}"
+    out.print(f"{answer['direction']}: {len(answer['edges'])} edges; {count} distinct paths")
 
 
 def impact(

@@ -45,13 +45,11 @@ def to_dot(answer: dict[str, Any]) -> str:
     lines = ["digraph lineage {", "  rankdir=LR;", "  node [fontname=Helvetica];"]
     for node in answer["nodes"]:
         shape = "box" if node["type"] in ("job", "run") else "ellipse"
-        lines.append(
-            f"  {_dot_quote(node['id'])} [label={_dot_quote(node['name'] or node['id'])}, shape={shape}];"
-        )
+        label = _dot_quote(node["name"] or node["id"])
+        lines.append(f"  {_dot_quote(node['id'])} [label={label}, shape={shape}];")
     for edge in answer["edges"]:
-        lines.append(
-            f"  {_dot_quote(edge['source'])} -> {_dot_quote(edge['target'])} [label={_dot_quote(edge['kind'])}];"
-        )
+        source, target = _dot_quote(edge["source"]), _dot_quote(edge["target"])
+        lines.append(f"  {source} -> {target} [label={_dot_quote(edge['kind'])}];")
     lines.append("}")
     return "\n".join(lines)
 

@@ -50,22 +50,59 @@ def _inflate(body: bytes, max_bytes: int) -> bytes:
     return out
 
 
-def load_json(raw: bytes, *, max_depth: int) -> Any:
-    """Parse JSON strictly and check what PostgreSQL and SQLite could not store alike.
+def parse_json(raw: bytes) -> Any:
+    """Parse JSON strictly (no NaN, valid UTF-8, no lone surrogates).
 
     Raises:
-        InvalidEvent: the bytes are not JSON, not UTF-8, nested too deeply, or hold a NUL
-            character or a lone surrogate.
+        InvalidEvent: saying what is wrong with the bytes and where.
     """
     try:
-        value = orjson.loads(raw)
+        return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise InvalidEvent("$", _explain_decode_error(raw, exc)) from None
-    if b"\\u0000" in raw and _ESCAPED_NUL.search(raw):
-        raise InvalidEvent("$", "strings may not contain the NUL character (\\u0000)")
+
+
+def may_hold_nul(raw: bytes) -> bool:
+    """Tell (cheaply) whether a body may hold an escaped NUL character."""
+    return b"\\u0000" in raw and _ESCAPED_NUL.search(raw) is not None
+
+
+def check_value(value: Any, *, max_depth: int, nul_possible: bool) -> None:
+    """Check one event's value for what PostgreSQL and SQLite cannot store alike.
+
+    Raises:
+        InvalidEvent: the value nests deeper than ``max_depth`` or holds a NUL character.
+    """
     if _too_deep(value, max_depth):
         raise InvalidEvent("$", f"JSON is nested deeper than {max_depth} levels")
+    if nul_possible:
+        where = _find_nul(value)
+        if where is not None:
+            raise InvalidEvent(where, "strings may not contain the NUL character (\\u0000)")
+
+
+def load_json(raw: bytes, *, max_depth: int) -> Any:
+    """Parse one event's JSON and check it (see ``parse_json`` and ``check_value``)."""
+    value = parse_json(raw)
+    check_value(value, max_depth=max_depth, nul_possible=may_hold_nul(raw))
     return value
+
+
+def _find_nul(value: Any) -> str | None:
+    stack: list[tuple[Any, str]] = [(value, "$")]
+    while stack:
+        node, path = stack.pop()
+        if type(node) is str:
+            if "\x00" in node:
+                return path
+        elif type(node) is dict:
+            for key, child in node.items():
+                if "\x00" in key:
+                    return f"{path}[{key!r}]"
+                stack.append((child, f"{path}.{key}" if key.isidentifier() else f"{path}[{key!r}]"))
+        elif type(node) is list:
+            stack.extend((child, f"{path}[{i}]") for i, child in enumerate(node))
+    return None
 
 
 def _explain_decode_error(raw: bytes, exc: orjson.JSONDecodeError) -> str:

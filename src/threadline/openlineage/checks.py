@@ -17,6 +17,9 @@ JSON_TYPES = {
 }
 
 
+MAX_FACET_NAME = 255
+
+
 def describe(value: Any) -> str:
     """Name a JSON value's type the way error messages say it."""
     return JSON_TYPES.get(type(value), type(value).__name__)
@@ -36,6 +39,13 @@ def require_object(value: Any, path: str) -> dict[str, Any]:
     if type(value) is not dict:
         raise InvalidEvent(path, f"expected an object, got {describe(value)}")
     return value
+
+
+def required_object(parent: dict[str, Any], key: str, path: str) -> dict[str, Any]:
+    """Return ``parent[key]`` as an object; absent or null is "required"."""
+    if parent.get(key) is None:
+        raise InvalidEvent(child(path, key), "is required")
+    return require_object(parent[key], child(path, key))
 
 
 def optional_object(parent: dict[str, Any], key: str, path: str) -> dict[str, Any]:
@@ -83,6 +93,11 @@ def facet_map(parent: dict[str, Any], key: str, path: str) -> dict[str, Any]:
     facets = optional_object(parent, key, path)
     base = child(path, key)
     for name, facet in facets.items():
+        if len(name) > MAX_FACET_NAME:
+            raise InvalidEvent(
+                child(base, name[:40] + "..."),
+                f"facet names are at most {MAX_FACET_NAME} characters; this one has {len(name)}",
+            )
         if type(facet) is not dict:
             raise InvalidEvent(
                 child(base, name), f"a facet must be an object, got {describe(facet)}"

@@ -18,6 +18,7 @@ from threadline.openlineage.checks import (
     optional_array,
     require_object,
     require_string,
+    required_object,
 )
 from threadline.openlineage.facets import DATASET_FACETS, JOB_FACETS, RUN_FACETS, check_facets
 from threadline.times import parse_iso_us
@@ -53,7 +54,8 @@ def parse_event(value: Any, payload: bytes) -> ParsedEvent:
         InvalidEvent: naming the JSON path of the first problem found.
     """
     if type(value) is not dict:
-        raise InvalidEvent("$", f"an event must be a JSON object, got {describe(value)}")
+        hint = "; send arrays of events to /api/v1/lineage/batch" if type(value) is list else ""
+        raise InvalidEvent("$", f"an event must be a JSON object, got {describe(value)}{hint}")
     if not value:
         raise InvalidEvent(
             "$", "the event is empty; eventTime, producer and schemaURL are required"
@@ -71,14 +73,14 @@ def parse_event(value: Any, payload: bytes) -> ParsedEvent:
         "event_key": event_key(value),
     }
     if kind is EventKind.DATASET:
-        dataset = _dataset(require_object(value.get("dataset"), "$.dataset"), "$.dataset", "")
+        dataset = _dataset(required_object(value, "dataset", "$"), "$.dataset", "")
         return ParsedEvent(**common, dataset=dataset)
     job, job_facets = _job(value)
     inputs = _datasets(value, "inputs", "inputFacets")
     outputs = _datasets(value, "outputs", "outputFacets")
     if kind is EventKind.JOB:
         return ParsedEvent(**common, job=job, job_facets=job_facets, inputs=inputs, outputs=outputs)
-    run = require_object(value.get("run"), "$.run")
+    run = required_object(value, "run", "$")
     raw_run_id = require_string(run, "runId", "$.run")
     run_facets = facet_map(run, "facets", "$.run")
     check_facets(run_facets, RUN_FACETS, "$.run.facets")
@@ -142,7 +144,7 @@ def _event_type(value: dict[str, Any]) -> RunState | None:
 
 
 def _job(value: dict[str, Any]) -> tuple[JobId, dict[str, Any]]:
-    job = require_object(value.get("job"), "$.job")
+    job = required_object(value, "job", "$")
     namespace = require_string(job, "namespace", "$.job")
     name = require_string(job, "name", "$.job")
     facets = facet_map(job, "facets", "$.job")

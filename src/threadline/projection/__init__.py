@@ -11,7 +11,7 @@ from threadline.projection import columns
 from threadline.projection.admin import project_admin
 from threadline.projection.context import Ctx, ident, stable_uuid
 from threadline.projection.datasetfacets import project_dataset
-from threadline.projection.edges import Position, resweep, run_position
+from threadline.projection.edges import resweep
 from threadline.projection.entities import job_id
 from threadline.projection.jobversions import refresh_job_version, refresh_latest_run
 from threadline.projection.runio import add_input, add_output
@@ -93,29 +93,30 @@ def _io(
                 io_facets={},
                 versioned=versioned,
             )
-    columns.store_edges(ctx, run_id, found)
+    columns.store_edges(ctx, run_id, found, t)
 
 
 def _key(record: DatasetRecord) -> str:
     return ident(record.namespace, record.name)
 
 
-def _sweep(ctx: Ctx, asserter: int, run_id: int, before: Position | None) -> None:
-    after = run_position(ctx, run_id)
-    if after is None:
-        return
-    since = after if before is None else min(before, after, key=lambda p: (p.time_us, p.run_uuid))
-    resweep(ctx, asserter, since)
+def _asserter(ctx: Ctx, run_id: int, job: int) -> int:
+    """Return the run's asserter: its job (a run keeps the job of its first event)."""
+    found = ctx.conn.execute(select(runs.c.asserter_id).where(runs.c.id == run_id)).scalar()
+    return int(found) if found is not None else job
 
 
 def _run_event(ctx: Ctx, event: ParsedEvent) -> None:
     assert event.job is not None and event.run_uuid is not None
     t, key = event.event_time_us, event.event_key
     job = job_id(ctx, event.job.namespace, event.job.name, t)
-    run_id, before = run_row(ctx, event.run_uuid, job=job, t=t, external_id=event.run_external_id)
+    run_id = run_row(ctx, event.run_uuid, job=job, t=t, external_id=event.run_external_id)
+    ctx.asserter = _asserter(ctx, run_id, job)
     store_facets(ctx, run_id, job, run=event.run_facets, job_level=event.job_facets, t=t, key=key)
+    since = t
     if event.event_type is not None:
-        apply_state(ctx, run_id, event.event_type, t, key)
+        withdrawn = apply_state(ctx, run_id, event.event_type, t, key)
+        since = min(t, withdrawn) if withdrawn is not None else t
     if "parent" in event.run_facets:
         apply_parent(ctx, run_id, job, t, key)
     if "nominalTime" in event.run_facets:
@@ -125,7 +126,7 @@ def _run_event(ctx: Ctx, event: ParsedEvent) -> None:
     if state in ("COMPLETE", "FAIL", "ABORT") or is_streaming(event.job_facets):
         refresh_job_version(ctx, run_id, job)
     refresh_latest_run(ctx, job)
-    _sweep(ctx, job, run_id, before)
+    resweep(ctx, ctx.asserter, since)
 
 
 def _job_event(ctx: Ctx, event: ParsedEvent) -> None:
@@ -134,11 +135,12 @@ def _job_event(ctx: Ctx, event: ParsedEvent) -> None:
     t, key = event.event_time_us, event.event_key
     job = job_id(ctx, event.job.namespace, event.job.name, t)
     uuid = stable_uuid("job_event", key)
-    run_id, before = run_row(ctx, uuid, job=job, t=t, kind="job_event")
+    run_id = run_row(ctx, uuid, job=job, t=t, kind="job_event")
+    ctx.asserter = job
     store_facets(ctx, run_id, job, run={}, job_level=event.job_facets, t=t, key=key)
     _io(ctx, event, run_id, uuid, job, versioned=False)
     refresh_job_version(ctx, run_id, job)
-    _sweep(ctx, job, run_id, before)
+    resweep(ctx, job, t)
 
 
 def _dataset_event(ctx: Ctx, event: ParsedEvent) -> None:
@@ -154,6 +156,7 @@ def _dataset_event(ctx: Ctx, event: ParsedEvent) -> None:
     if not found.edges:
         return
     uuid = stable_uuid("dataset_event", key)
-    run_id, before = run_row(ctx, uuid, job=None, t=t, kind="dataset_event", asserter=ds)
-    columns.store_edges(ctx, run_id, found)
-    _sweep(ctx, ds, run_id, before)
+    run_id = run_row(ctx, uuid, job=None, t=t, kind="dataset_event", asserter=ds)
+    ctx.asserter = ds
+    columns.store_edges(ctx, run_id, found, t)
+    resweep(ctx, ds, t)

@@ -158,13 +158,26 @@ def collect(
     return found
 
 
-def store_edges(ctx: Ctx, run_id: int, found: Assertions) -> None:
-    """Record a run's asserted edges (the first description of each is kept)."""
-    ctx.insert_ignore(
-        run_edges,
-        [
-            {"run_id": run_id, "src": src, "dst": dst, "kind": kind, "facets": dumps(facets)}
-            for (src, dst, kind), facets in found.edges.items()
-        ],
-        ["run_id", "src", "dst", "kind"],
+def store_edges(ctx: Ctx, run_id: int, found: Assertions, t: int) -> None:
+    """Record a run's asserted edges: the first description of each, the earliest time."""
+    if not found.edges:
+        return
+    rows = [
+        {
+            "run_id": run_id,
+            "src": src,
+            "dst": dst,
+            "kind": kind,
+            "asserter": ctx.asserter,
+            "bound_us": t,
+            "facets": dumps(facets),
+        }
+        for (src, dst, kind), facets in found.edges.items()
+    ]
+    stmt = ctx.insert(run_edges)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["run_id", "src", "dst", "kind"],
+        set_={"bound_us": stmt.excluded.bound_us},
+        where=stmt.excluded.bound_us < run_edges.c.bound_us,
     )
+    ctx.conn.execute(stmt, rows)

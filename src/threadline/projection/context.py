@@ -46,6 +46,7 @@ class Ctx:
     runs: dict[str, int] = field(default_factory=dict)
     idents: dict[int, str] = field(default_factory=dict)
     seq: int = 0
+    asserter: int = 0
     touched: set[tuple[str, int, int | None]] = field(default_factory=set)
 
     def touch(self, kind: str, ref: int, since_us: int | None = None) -> None:

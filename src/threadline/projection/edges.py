@@ -1,84 +1,100 @@
-"""Maintain lineage edges with validity intervals from the assertions of runs.
+"""Maintain lineage edges with validity intervals, dated by the events that assert them.
 
-Every run (and every static JobEvent or DatasetEvent with lineage) asserts a set of edges
-at its position: its earliest event time, ties broken by run id. Sweeping an asserter's
-runs in position order, an edge opens at the first run that asserts it and is retired at
-the first later *complete* run (a COMPLETE run, or a static declaration) that does not.
-Failed, aborted and still-running runs add edges but never retire them, and a run that
-asserts nothing retires nothing (an extractor that found no datasets is not evidence).
+Every event asserts edges for an *asserter* (the job of a run, or the entity a static
+JobEvent or DatasetEvent declares lineage for):
 
-Events may arrive in any order: the sweep restarts from the earliest position an event
-changed, so the edges equal those of an in-order replay.
+- an event listing a dataset (or a column-lineage or lineage-facet edge) opens that edge at
+  the event's time, if it is not open already — failed, aborted and running runs add edges;
+- a COMPLETE event is the run's full statement: at its time it opens every edge the run
+  listed up to then and retires every other open edge of the asserter; a JobEvent or a
+  DatasetEvent with lineage is a full statement too. A statement that names no edge at all
+  retires nothing (an extractor that found no datasets is not evidence).
+
+Lineage *as of* T is then exactly what the events up to T said, so replaying only those
+events gives the same graph. Events may arrive in any order: each one re-sweeps the
+asserter's history from its own time, which equals an in-order replay.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import defaultdict
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 
 from threadline.projection.context import Ctx
 from threadline.store.tables import edges, run_edges, run_io, runs
 
-E = edges.c
-R = runs.c
-RETIRING_KINDS = ("job_event", "dataset_event")
-
+E, R = edges.c, runs.c
+FULL_STATEMENT_KINDS = ("job_event", "dataset_event")
 Key = tuple[int, int, str]
 
 
-@dataclass(frozen=True, slots=True)
-class Position:
-    """Where a run sits in its asserter's history."""
-
-    time_us: int
-    run_uuid: str
+def _io_key(asserter: int, dataset: int, direction: str) -> Key:
+    return (dataset, asserter, "input") if direction == "in" else (asserter, dataset, "output")
 
 
-def _at_or_after(
-    time_col: ColumnElement[int], run_col: ColumnElement[str], pos: Position
-) -> ColumnElement[bool]:
-    return or_(time_col > pos.time_us, and_(time_col == pos.time_us, run_col >= pos.run_uuid))
-
-
-def _run_keys(ctx: Ctx, run_ids: list[int], asserter: int) -> dict[int, set[Key]]:
-    keys: dict[int, set[Key]] = {run_id: set() for run_id in run_ids}
-    for start in range(0, len(run_ids), 500):
-        chunk = run_ids[start : start + 500]
-        io = run_io.c
-        for row in ctx.conn.execute(
-            select(io.run_id, io.dataset_id, io.direction).where(io.run_id.in_(chunk))
-        ):
-            if row.direction == "in":
-                keys[row.run_id].add((row.dataset_id, asserter, "input"))
-            else:
-                keys[row.run_id].add((asserter, row.dataset_id, "output"))
-        re_ = run_edges.c
-        for row in ctx.conn.execute(
-            select(re_.run_id, re_.src, re_.dst, re_.kind).where(re_.run_id.in_(chunk))
-        ):
-            keys[row.run_id].add((row.src, row.dst, row.kind))
-    return keys
-
-
-def resweep(ctx: Ctx, asserter: int, since: Position) -> None:
-    """Recompute the asserter's edges from position ``since`` onwards."""
-    ctx.touch("asserter", asserter)
-    ctx.conn.execute(
-        delete(edges).where(
-            E.asserter == asserter, _at_or_after(E.valid_from_us, E.from_run, since)
-        )
+def _listings(
+    ctx: Ctx, asserter: int, where: Any, runs_in: list[int] | None = None
+) -> list[tuple[int, str, Key]]:
+    """Return (time, run uuid, key) for every edge listing matching ``where``."""
+    io, re_ = run_io.c, run_edges.c
+    found: list[tuple[int, str, Key]] = []
+    io_query = select(io.bound_us, R.uuid, io.dataset_id, io.direction).join(
+        runs, R.id == io.run_id
     )
+    edge_query = select(re_.bound_us, R.uuid, re_.src, re_.dst, re_.kind).join(
+        runs, R.id == re_.run_id
+    )
+    if runs_in is not None:
+        io_query = io_query.where(io.run_id.in_(runs_in))
+        edge_query = edge_query.where(re_.run_id.in_(runs_in))
+    else:
+        io_query = io_query.where(io.asserter == asserter, where(io.bound_us))
+        edge_query = edge_query.where(re_.asserter == asserter, where(re_.bound_us))
+    for bound, uuid, dataset, direction in ctx.conn.execute(io_query):
+        found.append((int(bound), str(uuid), _io_key(asserter, int(dataset), direction)))
+    for bound, uuid, src, dst, kind in ctx.conn.execute(edge_query):
+        found.append((int(bound), str(uuid), (int(src), int(dst), str(kind))))
+    return found
+
+
+def _statements(ctx: Ctx, asserter: int, since: int) -> list[tuple[int, str, set[Key]]]:
+    """Return (time, run uuid, full key set) of every full statement at or after ``since``."""
+    rows = ctx.conn.execute(
+        select(R.id, R.uuid, R.kind, R.ended_us, R.start_us).where(
+            R.asserter_id == asserter,
+            or_(
+                and_(R.kind == "run", R.state == "COMPLETE", R.ended_us >= since),
+                and_(R.kind.in_(FULL_STATEMENT_KINDS), R.start_us >= since),
+            ),
+        )
+    ).all()
+    if not rows:
+        return []
+    when = {
+        int(r.id): (int(r.ended_us if r.kind == "run" else r.start_us), str(r.uuid)) for r in rows
+    }
+    keys: dict[str, set[Key]] = defaultdict(set)
+    by_uuid = {uuid: t for t, uuid in when.values()}
+    ids = list(when)
+    for start in range(0, len(ids), 500):
+        for bound, uuid, key in _listings(ctx, asserter, None, ids[start : start + 500]):
+            if bound <= by_uuid[uuid]:
+                keys[uuid].add(key)
+    return [(t, uuid, keys[uuid]) for t, uuid in when.values()]
+
+
+def resweep(ctx: Ctx, asserter: int, since: int) -> None:
+    """Recompute the asserter's edges from time ``since`` onwards."""
+    ctx.touch("asserter", asserter)
+    ctx.conn.execute(delete(edges).where(E.asserter == asserter, E.valid_from_us >= since))
     ctx.conn.execute(
         update(edges)
-        .where(
-            E.asserter == asserter,
-            E.valid_to_us.is_not(None),
-            _at_or_after(E.valid_to_us, E.to_run, since),
-        )
+        .where(E.asserter == asserter, E.valid_to_us >= since)
         .values(valid_to_us=None, to_run=None)
     )
-    open_edges: dict[Key, int | dict[str, object]] = {
+    open_edges: dict[Key, int | dict[str, Any]] = {
         (row.src, row.dst, row.kind): int(row.id)
         for row in ctx.conn.execute(
             select(E.id, E.src, E.dst, E.kind).where(
@@ -86,57 +102,41 @@ def resweep(ctx: Ctx, asserter: int, since: Position) -> None:
             )
         )
     }
-    later = ctx.conn.execute(
-        select(R.id, R.uuid, R.start_us, R.state, R.kind)
-        .where(
-            R.asserter_id == asserter,
-            R.start_us.is_not(None),
-            _at_or_after(R.start_us, R.uuid, since),
-        )
-        .order_by(R.start_us, R.uuid)
-    ).all()
-    if not later:
-        return
-    keys = _run_keys(ctx, [int(row.id) for row in later], asserter)
-    opened: list[dict[str, object]] = []
+    # Listings open edges; at the same time, listings come before a full statement.
+    timeline: list[tuple[int, int, str, Any]] = [
+        (t, 0, uuid, {key}) for t, uuid, key in _listings(ctx, asserter, lambda c: c >= since)
+    ]
+    timeline += [(t, 1, uuid, keys) for t, uuid, keys in _statements(ctx, asserter, since)]
+    timeline.sort(key=lambda item: (item[0], item[1], item[2], sorted(item[3])))
+    opened: list[dict[str, Any]] = []
     closed: list[tuple[int, int, str]] = []
-    for row in later:
-        asserted = keys[int(row.id)]
-        for key in asserted:
+    for t, full, uuid, keys in timeline:
+        for key in keys:
             if key not in open_edges:
-                fresh: dict[str, object] = {
+                fresh = {
                     "src": key[0],
                     "dst": key[1],
                     "kind": key[2],
                     "asserter": asserter,
-                    "valid_from_us": row.start_us,
-                    "from_run": row.uuid,
+                    "valid_from_us": t,
+                    "from_run": uuid,
                     "valid_to_us": None,
                     "to_run": None,
                 }
                 open_edges[key] = fresh
                 opened.append(fresh)
-        if asserted and (row.kind in RETIRING_KINDS or row.state == "COMPLETE"):
-            for key in [k for k in open_edges if k not in asserted]:
+        if full and keys:
+            for key in [k for k in open_edges if k not in keys]:
                 edge = open_edges.pop(key)
                 if isinstance(edge, dict):
-                    edge["valid_to_us"], edge["to_run"] = row.start_us, row.uuid
+                    edge["valid_to_us"], edge["to_run"] = t, uuid
                 else:
-                    closed.append((edge, int(row.start_us), str(row.uuid)))
-    for edge_id, t, run_uuid in closed:
-        ctx.conn.execute(
-            update(edges).where(E.id == edge_id).values(valid_to_us=t, to_run=run_uuid)
-        )
-    if opened:
-        ctx.conn.execute(edges.insert(), opened)
-
-
-def run_position(ctx: Ctx, run_id: int) -> Position | None:
-    """Return a run's current position, or None if it has no events yet."""
-    row = ctx.conn.execute(select(R.start_us, R.uuid).where(R.id == run_id)).first()
-    if row is None or row.start_us is None:
-        return None
-    return Position(int(row.start_us), str(row.uuid))
-
-
-__all__ = ["Position", "resweep", "run_position"]
+                    closed.append((edge, t, uuid))
+    for edge_id, t, uuid in closed:
+        ctx.conn.execute(update(edges).where(E.id == edge_id).values(valid_to_us=t, to_run=uuid))
+    # An edge opened and retired at the same instant was never valid: it is not kept.
+    lasting = [
+        e for e in opened if e["valid_to_us"] is None or e["valid_to_us"] > e["valid_from_us"]
+    ]
+    if lasting:
+        ctx.conn.execute(edges.insert(), lasting)

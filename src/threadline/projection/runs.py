@@ -10,7 +10,6 @@ from threadline.model import RunState
 from threadline.openlineage import run_uuid
 from threadline.openlineage.checks import is_deleted
 from threadline.projection.context import Ctx, dumps, loads
-from threadline.projection.edges import Position
 from threadline.projection.entities import job_id
 from threadline.store.tables import job_facets, jobs, run_facets, runs
 from threadline.times import parse_iso_us
@@ -28,10 +27,10 @@ def run_row(
     kind: str = "run",
     asserter: int | None = None,
     external_id: str | None = None,
-) -> tuple[int, Position | None]:
+) -> int:
     """Find or create a run; ``t`` None makes a placeholder (a parent seen only by reference).
 
-    Returns the run id and its position before this call (None if it had no events).
+    Returns the run id.
     """
     cached = ctx.runs.get(uuid)
     columns = select(R.id, R.start_us, R.created_us, R.updated_us, R.job_id, R.external_id)
@@ -58,10 +57,9 @@ def run_row(
         )
         ctx.runs[uuid] = new_id
         ctx.touch("run", new_id)
-        return new_id, None
+        return new_id
     ctx.runs[uuid] = int(row.id)
     ctx.touch("run", int(row.id))
-    before = Position(int(row.start_us), uuid) if row.start_us is not None else None
     values: dict[str, Any] = {}
     if row.job_id is None and job is not None:
         values.update(job_id=job, asserter_id=asserter if asserter is not None else job)
@@ -76,24 +74,31 @@ def run_row(
             values["updated_us"] = t
     if values:
         ctx.conn.execute(update(runs).where(R.id == row.id).values(**values))
-    return int(row.id), before
+    return int(row.id)
 
 
-def apply_state(ctx: Ctx, run_id: int, state: RunState, t: int, key: str) -> None:
-    """Apply a run state: a terminal state always beats a non-terminal one, then time."""
+def apply_state(ctx: Ctx, run_id: int, state: RunState, t: int, key: str) -> int | None:
+    """Apply a run state: a terminal state always beats a non-terminal one, then time.
+
+    Returns the time of a COMPLETE statement this event moved or withdrew, if any.
+    """
     row = ctx.conn.execute(
-        select(R.state, R.state_us, R.state_key, R.started_us).where(R.id == run_id)
+        select(R.state, R.state_us, R.state_key, R.started_us, R.ended_us).where(R.id == run_id)
     ).one()
     values: dict[str, Any] = {}
+    withdrawn = None
     new_rank = (state.terminal, t, key)
     if row.state is None or new_rank > (row.state in _TERMINAL, row.state_us, row.state_key):
         values.update(
             state=state.value, state_us=t, state_key=key, ended_us=t if state.terminal else None
         )
+        if row.state == "COMPLETE":
+            withdrawn = int(row.ended_us)
     if state is RunState.START and (row.started_us is None or t < row.started_us):
         values["started_us"] = t
     if values:
         ctx.conn.execute(update(runs).where(R.id == run_id).values(**values))
+    return withdrawn
 
 
 def store_facets(
@@ -153,11 +158,11 @@ def apply_parent(ctx: Ctx, run_id: int, job: int, t: int, key: str) -> None:
     if facet is None:
         return
     parent_job = job_id(ctx, facet["job"]["namespace"], facet["job"]["name"], t)
-    parent_run, _ = run_row(ctx, run_uuid(facet["run"]["runId"]), job=parent_job, t=None)
+    parent_run = run_row(ctx, run_uuid(facet["run"]["runId"]), job=parent_job, t=None)
     root = facet.get("root")
     if root:
         root_job = job_id(ctx, root["job"]["namespace"], root["job"]["name"], t)
-        root_run, _ = run_row(ctx, run_uuid(root["run"]["runId"]), job=root_job, t=None)
+        root_run = run_row(ctx, run_uuid(root["run"]["runId"]), job=root_job, t=None)
     else:
         parents_root = ctx.conn.execute(select(R.root_run_id).where(R.id == parent_run)).scalar()
         root_run = int(parents_root) if parents_root is not None else parent_run

@@ -21,6 +21,7 @@ from threadline.store.tables import (
     namespaces,
     nodes,
     runs,
+    tags,
 )
 
 # Columns holding an id of another table, and which table that is.
@@ -55,8 +56,15 @@ _REFS: dict[str, dict[str, str]] = {
         "root_run_id": "run",
     },
     "run_facets": {"run_id": "run"},
-    "run_io": {"run_id": "run", "dataset_id": "node", "version_id": "dataset_version"},
-    "run_edges": {"run_id": "run", "src": "node", "dst": "node"},
+    "run_io": {
+        "run_id": "run",
+        "dataset_id": "node",
+        "version_id": "dataset_version",
+        "asserter": "node",
+    },
+    "run_edges": {"run_id": "run", "src": "node", "dst": "node", "asserter": "node"},
+    "node_tags": {"node_id": "node", "tag_id": "tag"},
+    "tags": {"id": "drop"},
     "edges": {"id": "drop", "src": "node", "dst": "node", "asserter": "node"},
     "nodes": {"id": "node"},
 }
@@ -64,6 +72,7 @@ _REFS: dict[str, dict[str, str]] = {
 
 def _natural_keys(conn: Connection) -> dict[str, dict[int, Any]]:
     keys: dict[str, dict[int, Any]] = {"namespace": {}, "node": {}, "run": {}}
+    keys["tag"] = {int(r.id): r.name for r in conn.execute(select(tags.c.id, tags.c.name))}
     for row in conn.execute(select(namespaces.c.id, namespaces.c.name)):
         keys["namespace"][row.id] = row.name
     for table, kind in ((datasets, "dataset"), (jobs, "job")):

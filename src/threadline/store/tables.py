@@ -282,14 +282,17 @@ run_io = Table(
     Column("run_id", Integer, ForeignKey("runs.id"), primary_key=True),
     Column("dataset_id", Integer, ForeignKey("datasets.id"), primary_key=True),
     Column("direction", String(3), primary_key=True),
+    Column("asserter", Integer, nullable=False),
     Column("version_id", Integer),
     Column("bound_us", BigInteger, nullable=False),
     Column("explicit_version", Text),
     Column("facets", Text, nullable=False, server_default="{}"),
-    Column("facets_us", BigInteger),
     Index(None, "dataset_id", "direction", "bound_us"),
+    Index(None, "asserter", "bound_us"),
     Index(None, "version_id"),
 )
+"""What runs read and wrote. ``bound_us`` is the time of the first event listing the dataset;
+``asserter`` is the run's job (or, for static declarations, the declaring entity)."""
 
 run_edges = Table(
     "run_edges",
@@ -298,10 +301,14 @@ run_edges = Table(
     Column("src", Integer, primary_key=True),
     Column("dst", Integer, primary_key=True),
     Column("kind", String(16), primary_key=True),
+    Column("asserter", Integer, nullable=False),
+    Column("bound_us", BigInteger, nullable=False),
     Column("facets", Text, nullable=False, server_default="{}"),
+    Index(None, "asserter", "bound_us"),
     Index(None, "src"),
     Index(None, "dst"),
 )
+"""Edges a run asserted beyond its inputs and outputs (column lineage, lineage facets)."""
 
 edges = Table(
     "edges",

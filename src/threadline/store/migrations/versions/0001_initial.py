@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 05:41:06.911542
+Create Date: 2026-11-22 05:45:32.747732
 """
 
 from __future__ import annotations
@@ -349,11 +349,16 @@ def upgrade() -> None:
         sa.Column("src", sa.Integer(), nullable=False),
         sa.Column("dst", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("asserter", sa.Integer(), nullable=False),
+        sa.Column("bound_us", sa.BigInteger(), nullable=False),
         sa.Column("facets", sa.Text(), server_default="{}", nullable=False),
         sa.ForeignKeyConstraint(["run_id"], ["runs.id"], name=op.f("fk_run_edges_run_id_runs")),
         sa.PrimaryKeyConstraint("run_id", "src", "dst", "kind", name=op.f("pk_run_edges")),
     )
     with op.batch_alter_table("run_edges", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_run_edges_asserter_bound_us"), ["asserter", "bound_us"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_run_edges_dst"), ["dst"], unique=False)
         batch_op.create_index(batch_op.f("ix_run_edges_src"), ["src"], unique=False)
 
@@ -373,11 +378,11 @@ def upgrade() -> None:
         sa.Column("run_id", sa.Integer(), nullable=False),
         sa.Column("dataset_id", sa.Integer(), nullable=False),
         sa.Column("direction", sa.String(length=3), nullable=False),
+        sa.Column("asserter", sa.Integer(), nullable=False),
         sa.Column("version_id", sa.Integer(), nullable=True),
         sa.Column("bound_us", sa.BigInteger(), nullable=False),
         sa.Column("explicit_version", sa.Text(), nullable=True),
         sa.Column("facets", sa.Text(), server_default="{}", nullable=False),
-        sa.Column("facets_us", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(
             ["dataset_id"], ["datasets.id"], name=op.f("fk_run_io_dataset_id_datasets")
         ),
@@ -385,6 +390,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("run_id", "dataset_id", "direction", name=op.f("pk_run_io")),
     )
     with op.batch_alter_table("run_io", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_run_io_asserter_bound_us"), ["asserter", "bound_us"], unique=False
+        )
         batch_op.create_index(
             batch_op.f("ix_run_io_dataset_id_direction_bound_us"),
             ["dataset_id", "direction", "bound_us"],
@@ -398,12 +406,14 @@ def downgrade() -> None:
     with op.batch_alter_table("run_io", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_run_io_version_id"))
         batch_op.drop_index(batch_op.f("ix_run_io_dataset_id_direction_bound_us"))
+        batch_op.drop_index(batch_op.f("ix_run_io_asserter_bound_us"))
 
     op.drop_table("run_io")
     op.drop_table("run_facets")
     with op.batch_alter_table("run_edges", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_run_edges_src"))
         batch_op.drop_index(batch_op.f("ix_run_edges_dst"))
+        batch_op.drop_index(batch_op.f("ix_run_edges_asserter_bound_us"))
 
     op.drop_table("run_edges")
     with op.batch_alter_table("runs", schema=None) as batch_op:
