@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import Connection, select
 
-from threadline.errors import InvalidParameter
+from threadline.errors import InvalidParameter, NotFound
 from threadline.index import IndexState
 from threadline.index.graph import Graph
 from threadline.index.loader import KIND_NAMES
@@ -17,7 +17,8 @@ from threadline.index.traverse import Reach, bfs
 from threadline.model import LineageEdge, LineageNode, LineageResult, NodeInfo, Resolved
 from threadline.queries.hydrate import describe_entities, describe_runs, describe_versions
 from threadline.queries.options import QueryOptions
-from threadline.store.tables import dataset_versions, runs
+from threadline.store.tables import dataset_versions, datasets, jobs, runs
+from threadline.times import format_iso_us
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +31,30 @@ class Start:
     level: str
 
 
+def require_existed(conn: Connection, root: Resolved, as_of: int | None) -> None:
+    """Refuse (404) a node that did not exist yet at ``as_of``.
+
+    A node exists from the first event that mentions it, so asking about it before then
+    answers exactly as a store holding only the events up to ``as_of`` would.
+    """
+    if as_of is None:
+        return
+    if root.type == "run":
+        created = conn.execute(select(runs.c.start_us).where(runs.c.id == root.id)).scalar()
+    elif root.type == "datasetVersion":
+        v = dataset_versions.c
+        created = conn.execute(select(v.created_us).where(v.id == root.id)).scalar()
+    else:
+        node = root.dataset if root.dataset is not None else root.id
+        table = datasets if root.type != "job" else jobs
+        created = conn.execute(select(table.c.created_us).where(table.c.id == node)).scalar()
+    if created is None or created > as_of:
+        raise NotFound(f"{root.ref} did not exist at {format_iso_us(as_of)}")
+
+
 def start_for(conn: Connection, state: IndexState, root: Resolved, opts: QueryOptions) -> Start:
     """Choose the graph and the root node ids for a resolved reference at a granularity."""
+    require_existed(conn, root, opts.as_of)
     passable = state.nodes.passable
     if opts.granularity == "entity":
         node = {"datasetField": root.dataset, "datasetVersion": root.dataset, "run": root.job}.get(
