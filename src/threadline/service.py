@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from threadline.admin import admin_event, is_admin
 from threadline.errors import ClientError, InvalidEvent, InvalidParameter, ThreadlineError
@@ -26,6 +26,15 @@ from threadline.queries.changes import DiffResult, OrphansResult, diff, orphans
 from threadline.queries.details import node_details
 from threadline.queries.impact import ImpactResult, impact
 from threadline.queries.lineage import lineage
+from threadline.queries.marquez import admin as mq_admin
+from threadline.queries.marquez import datasets as mq_datasets
+from threadline.queries.marquez import graph as mq_graph
+from threadline.queries.marquez import jobs as mq_jobs
+from threadline.queries.marquez import jobversions as mq_jobversions
+from threadline.queries.marquez import namespaces as mq_namespaces
+from threadline.queries.marquez import runs as mq_runs
+from threadline.queries.marquez import search as mq_search
+from threadline.queries.marquez import versions as mq_versions
 from threadline.queries.options import QueryOptions, parse_as_of
 from threadline.queries.paths import PathResult, path
 from threadline.queries.resolve import resolve
@@ -34,6 +43,7 @@ from threadline.store import Store, StoredEvent
 from threadline.times import now_us, parse_iso_us
 
 log = logging.getLogger("threadline")
+T = TypeVar("T")
 
 EVENTS_DEFAULT_AFTER = "1970-01-01T00:00:00Z"
 EVENTS_DEFAULT_BEFORE = "2030-01-01T00:00:00Z"
@@ -234,6 +244,129 @@ class LineageService:
         with self.store.read() as conn:
             root = resolve(conn, ref) if ref else None
             return diff(conn, state, start, end if end is not None else now_us(), options, root)
+
+    # --- Marquez read API ---------------------------------------------------------------------
+    # Marquez's REST shapes, read by ``threadline.queries.marquez``; changes are admin events.
+
+    def _marquez(self, read: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        with self.store.read() as conn:
+            return read(conn, *args, **kwargs)
+
+    def marquez_namespaces(self, *, limit: int = 100, offset: int = 0) -> dict[str, Any]:
+        """List namespaces (``GET /namespaces``)."""
+        return self._marquez(mq_namespaces.list_namespaces, limit=limit, offset=offset)
+
+    def marquez_namespace(self, name: str) -> dict[str, Any]:
+        """Return a namespace (``GET /namespaces/{ns}``)."""
+        return self._marquez(mq_namespaces.namespace, name)
+
+    def marquez_datasets(self, namespace: str, *, limit: int, offset: int) -> dict[str, Any]:
+        """List a namespace's datasets with their total count."""
+        return self._marquez(mq_datasets.list_datasets, namespace, limit=limit, offset=offset)
+
+    def marquez_dataset(self, namespace: str, name: str) -> dict[str, Any]:
+        """Return a dataset."""
+        return self._marquez(mq_datasets.dataset, namespace, name)
+
+    def marquez_dataset_versions(
+        self, namespace: str, name: str, *, limit: int, offset: int
+    ) -> dict[str, Any]:
+        """List a dataset's versions, newest first."""
+        read = mq_versions.list_dataset_versions
+        return self._marquez(read, namespace, name, limit=limit, offset=offset)
+
+    def marquez_dataset_version(self, namespace: str, name: str, version: str) -> dict[str, Any]:
+        """Return one version of a dataset."""
+        return self._marquez(mq_versions.dataset_version, namespace, name, version)
+
+    def marquez_jobs(
+        self, namespace: str | None, *, states: list[str], limit: int, offset: int
+    ) -> dict[str, Any]:
+        """List jobs of a namespace (or all), optionally by their last run's state."""
+        read = mq_jobs.list_jobs
+        return self._marquez(read, namespace, states=states, limit=limit, offset=offset)
+
+    def marquez_job(self, namespace: str, name: str) -> dict[str, Any]:
+        """Return a job with its latest runs."""
+        return self._marquez(mq_jobs.job, namespace, name)
+
+    def marquez_job_versions(
+        self, namespace: str, name: str, *, limit: int, offset: int
+    ) -> dict[str, Any]:
+        """List a job's versions, newest first."""
+        read = mq_jobversions.list_job_versions
+        return self._marquez(read, namespace, name, limit=limit, offset=offset)
+
+    def marquez_job_version(self, namespace: str, name: str, version: str) -> dict[str, Any]:
+        """Return one version of a job."""
+        return self._marquez(mq_jobversions.job_version, namespace, name, version)
+
+    def marquez_job_runs(
+        self, namespace: str, name: str, *, limit: int, offset: int
+    ) -> dict[str, Any]:
+        """List a job's runs, newest first."""
+        return self._marquez(mq_runs.job_runs, namespace, name, limit=limit, offset=offset)
+
+    def marquez_run(self, run_id: str) -> dict[str, Any]:
+        """Return a run (``GET /jobs/runs/{id}``)."""
+        return self._marquez(mq_runs.run, run_id)
+
+    def marquez_run_facets(self, run_id: str, scope: str) -> dict[str, Any]:
+        """Return the run or job facets of a run."""
+        return self._marquez(mq_runs.run_facets_of, run_id, scope)
+
+    def marquez_search(self, q: str | None, **filters: Any) -> dict[str, Any]:
+        """Search dataset and job names (``GET /search``)."""
+        return self._marquez(mq_search.search, q, **filters)
+
+    def marquez_tags(self, *, limit: int = 100, offset: int = 0) -> dict[str, Any]:
+        """List tags."""
+        return self._marquez(mq_namespaces.list_tags, limit=limit, offset=offset)
+
+    def marquez_lineage(self, node_id: str, depth: int) -> dict[str, Any]:
+        """Return the dataset and job graph around a node (Marquez's depth counts jobs)."""
+        state = self.index.state()
+        return self._marquez(mq_graph.lineage_graph, state, node_id, depth)
+
+    def marquez_column_lineage(
+        self, node_id: str, depth: int, *, with_downstream: bool
+    ) -> dict[str, Any]:
+        """Return the field graph around a dataset, field or job."""
+        state = self.index.state()
+        read = mq_graph.column_graph
+        return self._marquez(read, state, node_id, depth, with_downstream=with_downstream)
+
+    def marquez_put_namespace(
+        self, name: str, *, owner_name: str, description: str | None
+    ) -> dict[str, Any]:
+        """Set a namespace's owner and description; return the namespace."""
+        target = self._marquez(mq_admin.namespace_target, name, owner_name)
+        described = mq_admin.description(description)
+        self.record_admin("namespace", target, ownerName=owner_name, description=described)
+        return self.marquez_namespace(name)
+
+    def marquez_put_tag(self, name: str, description: str | None) -> dict[str, Any]:
+        """Create a tag or change its description; return the tag."""
+        name, described = mq_admin.tag_name(name), mq_admin.description(description)
+        self.record_admin("createTag", {"type": "tag", "name": name}, description=described)
+        return self._marquez(mq_namespaces.tag, name)
+
+    def marquez_tag(
+        self, kind: str, namespace: str, name: str, tag: str, **change: Any
+    ) -> dict[str, Any]:
+        """Tag or untag (``remove=True``) a dataset, a ``field`` of it or a job; return it."""
+        field = change.get("field")
+        tag = mq_admin.tag_name(tag).upper() if field else mq_admin.tag_name(tag)  # as Marquez
+        target = self._marquez(mq_admin.tag_target, kind, namespace, name, field)
+        self.record_admin("untag" if change.get("remove") else "tag", target, tag=tag)
+        read = mq_jobs.job if kind == "job" else mq_datasets.dataset
+        return self._marquez(read, namespace, name)
+
+    def marquez_delete(self, kind: str, namespace: str, name: str | None = None) -> dict[str, Any]:
+        """Soft-delete a dataset, job or namespace; return it as it was (a namespace as it is)."""
+        target, before = self._marquez(mq_admin.hide_target, kind, namespace, name)
+        self.record_admin("hide", target)
+        return self.marquez_namespace(namespace) if kind == "namespace" else before
 
 
 def _not_admin(value: Any) -> Any:

@@ -13,7 +13,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from threadline import __version__
 from threadline.api.responses import JsonResponse
-from threadline.api.routes import events, health, lineage, native
+from threadline.api.routes import (
+    events,
+    health,
+    lineage,
+    marquez_datasets,
+    marquez_jobs,
+    marquez_lineage,
+    marquez_namespaces,
+    native,
+)
 from threadline.errors import ThreadlineError
 from threadline.service import LineageService
 from threadline.settings import Settings
@@ -59,6 +68,10 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.include_router(lineage.router)
     app.include_router(events.router)
     app.include_router(native.router)
+    app.include_router(marquez_namespaces.router)
+    app.include_router(marquez_datasets.router)
+    app.include_router(marquez_jobs.router)
+    app.include_router(marquez_lineage.router)
     app.include_router(health.router)
     return app
 

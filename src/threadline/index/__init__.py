@@ -34,6 +34,7 @@ class Nodes:
     deleted: npt.NDArray[np.bool_]
     field_dataset: npt.NDArray[np.int32]
     kind_names: tuple[str, ...]
+    hidden_ids: frozenset[int] = frozenset()
 
     @classmethod
     def empty(cls) -> Nodes:
@@ -73,12 +74,13 @@ class Nodes:
             arrays["hidden"][node] = hidden
             arrays["deleted"][node] = deleted
             arrays["field_dataset"][node] = dataset
-        return Nodes(**arrays, kind_names=tuple(names))
+        hidden = frozenset(np.nonzero(arrays["hidden"])[0].tolist())
+        return Nodes(**arrays, kind_names=tuple(names), hidden_ids=hidden)
 
     @property
-    def passable(self) -> npt.NDArray[np.bool_]:
-        """Return, per node id, whether traversals may enter it (not soft-deleted)."""
-        return ~self.hidden
+    def blocked(self) -> frozenset[int]:
+        """Return the node ids traversals may not enter (soft-deleted datasets and jobs)."""
+        return self.hidden_ids
 
 
 @dataclass(frozen=True, slots=True)

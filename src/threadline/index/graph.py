@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -37,12 +37,37 @@ class Edge(NamedTuple):
     group: int
 
 
-def _csr(keys: I32, n: int) -> tuple[I64, I32]:
+def _csr(keys: I32, n: int) -> tuple[I32, I32]:
     """Return (ptr, order): ``order[ptr[k]:ptr[k+1]]`` are the positions with key ``k``."""
     order = np.argsort(keys, kind="stable").astype(np.int32)
-    ptr = np.zeros(n + 1, dtype=np.int64)
+    ptr = np.zeros(n + 1, dtype=np.int32)
     np.cumsum(np.bincount(keys, minlength=n), out=ptr[1:])
     return ptr, order
+
+
+class Views(NamedTuple):
+    """Memoryviews of the arrays: indexing one gives a Python int without numpy overhead."""
+
+    cur_out_ptr: memoryview
+    cur_out: memoryview
+    cur_out_kind: memoryview
+    cur_in_ptr: memoryview
+    cur_in: memoryview
+    cur_in_kind: memoryview
+    out_ptr: memoryview
+    out_pos: memoryview
+    in_ptr: memoryview
+    in_pos: memoryview
+    src: memoryview
+    dst: memoryview
+    kind: memoryview
+    vfrom: memoryview
+    vto: memoryview
+
+    @classmethod
+    def of(cls, arrays: dict[str, Any]) -> Views:
+        """Take views of the named arrays."""
+        return cls(*(memoryview(arrays[name]) for name in cls._fields))
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,18 +81,21 @@ class Base:
     vfrom: I64
     vto: I64
     group: I32
-    out_ptr: I64
+    out_ptr: I32
     out_pos: I32
-    in_ptr: I64
+    in_ptr: I32
     in_pos: I32
-    cur_out_ptr: I64
+    cur_out_ptr: I32
     cur_out: I32
     cur_out_kind: npt.NDArray[np.uint8]
-    cur_in_ptr: I64
+    cur_in_ptr: I32
     cur_in: I32
     cur_in_kind: npt.NDArray[np.uint8]
-    group_order: I32
-    group_sorted: I32
+    views: Views
+    # Neighbour tuples of nodes already traversed (current edges): a bounded, warm cache
+    # that makes small traversals cost what a list-of-lists graph costs.
+    cache_out: dict[int, tuple[int, ...]] = field(default_factory=dict, compare=False)
+    cache_in: dict[int, tuple[int, ...]] = field(default_factory=dict, compare=False)
 
     @classmethod
     def build(
@@ -84,56 +112,47 @@ class Base:
                 "vto": rows[:, 4],
                 "group": rows[:, 5],
             }
-        src = np.ascontiguousarray(arrays["src"], dtype=np.int32)
-        dst = np.ascontiguousarray(arrays["dst"], dtype=np.int32)
-        vto = np.ascontiguousarray(arrays["vto"], dtype=np.int64)
-        group = np.ascontiguousarray(arrays["group"], dtype=np.int32)
-        out_ptr, out_pos = _csr(src, n)
-        in_ptr, in_pos = _csr(dst, n)
-        kind = np.ascontiguousarray(arrays["kind"], dtype=np.uint8)
-        current = vto == OPEN
-        cur_src, cur_dst, cur_kind = src[current], dst[current], kind[current]
-        cur_out_ptr, order = _csr(cur_src, n)
-        cur_out, cur_out_kind = cur_dst[order], cur_kind[order]
-        cur_in_ptr, order = _csr(cur_dst, n)
-        cur_in, cur_in_kind = cur_src[order], cur_kind[order]
-        group_order = np.argsort(group, kind="stable").astype(np.int32)
-        return cls(
-            n=n,
-            src=src,
-            dst=dst,
-            kind=kind,
-            vfrom=np.ascontiguousarray(arrays["vfrom"], dtype=np.int64),
-            vto=vto,
-            group=group,
-            out_ptr=out_ptr,
-            out_pos=out_pos,
-            in_ptr=in_ptr,
-            in_pos=in_pos,
-            cur_out_ptr=cur_out_ptr,
-            cur_out=cur_out,
-            cur_out_kind=cur_out_kind,
-            cur_in_ptr=cur_in_ptr,
-            cur_in=cur_in,
-            cur_in_kind=cur_in_kind,
-            group_order=group_order,
-            group_sorted=group[group_order],
-        )
+        # Edges are kept in group order, so a group's edges are one searchsorted range.
+        by_group = np.argsort(np.asarray(arrays["group"]), kind="stable")
+        a: dict[str, Any] = {
+            name: np.ascontiguousarray(np.asarray(arrays[name])[by_group], dtype=dtype)
+            for name, dtype in (
+                ("src", np.int32),
+                ("dst", np.int32),
+                ("kind", np.uint8),
+                ("vfrom", np.int64),
+                ("vto", np.int64),
+                ("group", np.int32),
+            )
+        }
+        a["out_ptr"], a["out_pos"] = _csr(a["src"], n)
+        a["in_ptr"], a["in_pos"] = _csr(a["dst"], n)
+        current = a["vto"] == OPEN
+        cur_src, cur_dst, cur_kind = a["src"][current], a["dst"][current], a["kind"][current]
+        a["cur_out_ptr"], order = _csr(cur_src, n)
+        a["cur_out"], a["cur_out_kind"] = cur_dst[order], cur_kind[order]
+        a["cur_in_ptr"], order = _csr(cur_dst, n)
+        a["cur_in"], a["cur_in_kind"] = cur_src[order], cur_kind[order]
+        return cls(n=n, views=Views.of(a), **a)
 
     def positions_of(self, groups: Iterable[int]) -> I32:
         """Return the base positions of every edge in the given groups."""
         wanted = np.fromiter(groups, dtype=np.int32)
-        if wanted.size == 0 or self.group_sorted.size == 0:
+        if wanted.size == 0 or self.group.size == 0:
             return np.zeros(0, dtype=np.int32)
-        left = np.searchsorted(self.group_sorted, wanted, side="left")
-        right = np.searchsorted(self.group_sorted, wanted, side="right")
-        parts = [self.group_order[a:b] for a, b in zip(left, right, strict=True) if b > a]
+        left = np.searchsorted(self.group, wanted, side="left")
+        right = np.searchsorted(self.group, wanted, side="right")
+        parts = [np.arange(a, b, dtype=np.int32) for a, b in zip(left, right, strict=True) if b > a]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
 
     @property
     def nbytes(self) -> int:
         """Return the memory held by the arrays."""
-        return sum(getattr(self, name).nbytes for name in self.__dataclass_fields__ if name != "n")
+        return sum(
+            getattr(self, name).nbytes
+            for name in self.__dataclass_fields__
+            if name not in ("n", "views", "cache_out", "cache_in")
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +166,13 @@ class Graph:
     delta_in: dict[int, tuple[Edge, ...]] = field(default_factory=dict)
     delta_groups: dict[int, tuple[Edge, ...]] = field(default_factory=dict)
     n: int = 0
+    special_out: frozenset[int] = frozenset()
+    special_in: frozenset[int] = frozenset()
+
+    def __post_init__(self) -> None:
+        # Nodes whose neighbours are not just the base's current adjacency list.
+        object.__setattr__(self, "special_out", self.dirty | frozenset(self.delta_out))
+        object.__setattr__(self, "special_in", self.dirty | frozenset(self.delta_in))
 
     @classmethod
     def empty(cls, n: int = 0) -> Graph:

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
 from threadline.index.graph import OPEN, Graph
 
-PYTHON_FRONTIER = 48
+PYTHON_FRONTIER = 256
+CACHE_NODES = 200_000
+_NO_EDGES = np.zeros((0, 3), dtype=np.int64)
 Bools = npt.NDArray[np.bool_]
 
 
@@ -33,30 +35,25 @@ class Reach:
 
 def neighbours(graph: Graph, u: int, *, down: bool, as_of: int | None) -> list[tuple[int, int]]:
     """Return (neighbour, edge kind) pairs of ``u`` in one direction."""
-    b = graph.base
+    b, v = graph.base, graph.base.views
     found: list[tuple[int, int]] = []
     if u < b.n:
-        if as_of is None and u not in graph.dirty:
+        special = graph.special_out if down else graph.special_in
+        if as_of is None and u not in special:
             ptr, nbr, kinds = (
-                (b.cur_out_ptr, b.cur_out, b.cur_out_kind)
+                (v.cur_out_ptr, v.cur_out, v.cur_out_kind)
                 if down
-                else (b.cur_in_ptr, b.cur_in, b.cur_in_kind)
+                else (v.cur_in_ptr, v.cur_in, v.cur_in_kind)
             )
-            start, end = int(ptr[u]), int(ptr[u + 1])
-            if start != end:
-                found.extend(zip(nbr[start:end].tolist(), kinds[start:end].tolist(), strict=True))
-        else:
-            ptr, positions = (b.out_ptr, b.out_pos) if down else (b.in_ptr, b.in_pos)
-            pos = positions[int(ptr[u]) : int(ptr[u + 1])]
-            if pos.size:
-                ok = graph.alive[pos]
-                if as_of is None:
-                    ok &= b.vto[pos] == OPEN
-                else:
-                    ok &= (b.vfrom[pos] <= as_of) & (b.vto[pos] > as_of)
-                pos = pos[ok]
-                other = b.dst if down else b.src
-                found.extend(zip(other[pos].tolist(), b.kind[pos].tolist(), strict=True))
+            start, end = ptr[u], ptr[u + 1]
+            return list(zip(nbr[start:end], kinds[start:end], strict=True))
+        ptr, positions = (v.out_ptr, v.out_pos) if down else (v.in_ptr, v.in_pos)
+        other, alive = (v.dst if down else v.src), graph.alive
+        for p in positions[ptr[u] : ptr[u + 1]]:
+            if not alive[p]:
+                continue
+            if (v.vto[p] == OPEN) if as_of is None else (v.vfrom[p] <= as_of < v.vto[p]):
+                found.append((other[p], v.kind[p]))
     for edge in (graph.delta_out if down else graph.delta_in).get(u, ()):
         if (edge.valid_to == OPEN) if as_of is None else (edge.valid_from <= as_of < edge.valid_to):
             found.append((edge.dst if down else edge.src, edge.kind))
@@ -64,10 +61,10 @@ def neighbours(graph: Graph, u: int, *, down: bool, as_of: int | None) -> list[t
 
 
 def _gather(
-    ptr: npt.NDArray[np.int64], nodes: npt.NDArray[np.int64]
+    ptr: npt.NDArray[np.int32], nodes: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Return (owner node, slot) for every CSR slot of the given nodes."""
-    starts = ptr[nodes]
+    starts = ptr[nodes].astype(np.int64)
     counts = ptr[nodes + 1] - starts
     total = int(counts.sum())
     if not total:
@@ -132,10 +129,18 @@ def _expand_numpy(
 
 @dataclass(slots=True)
 class _State:
-    order: list[int]
+    """Traversal state: dicts while frontiers are small, arrays once they grow."""
+
     depth: dict[int, int]
-    parent: dict[int, int]
+    parent: dict[int, int] | None
     edges: list[tuple[int, int, int]]
+    visited: Bools | None = None
+    chunks: list[tuple[npt.NDArray[np.int64], int, npt.NDArray[np.int64]]] = field(
+        default_factory=list
+    )
+    edge_chunks: list[npt.NDArray[np.int64]] = field(default_factory=list)
+    count: int = 0  # nodes reached by the numpy levels
+    blocked: frozenset[int] = frozenset()
 
 
 def bfs(
@@ -145,10 +150,11 @@ def bfs(
     down: bool,
     max_depth: int,
     as_of: int | None = None,
-    passable: Bools | None = None,
+    blocked: frozenset[int] = frozenset(),
     limit: int = 10_000,
     deadline: float | None = None,
     collect_edges: bool = True,
+    parents: bool = True,
 ) -> Reach:
     """Traverse from the roots in one direction.
 
@@ -158,31 +164,38 @@ def bfs(
         down: follow edges forwards (downstream) or backwards (upstream).
         max_depth: the most edges to follow from a root.
         as_of: follow edges valid at this time (microseconds); None for current edges.
-        passable: per node id, whether the traversal may enter it (hidden nodes may not).
+        blocked: node ids the traversal may not enter (soft-deleted nodes).
         limit: the most nodes to return; reaching it sets ``truncated``.
         deadline: a ``time.monotonic()`` value; passing it sets ``truncated``.
         collect_edges: also return the edges among the reached nodes.
+        parents: also return each node's parent on a shortest path (else -1).
     """
-    state = _State([], {}, {}, [])
+    state = _State(dict.fromkeys(blocked, -1), {} if parents else None, [], blocked=blocked)
     for root in roots:
-        if root not in state.depth:
-            state.order.append(root)
-            state.depth[root] = 0
+        state.depth[root] = 0  # a root is entered even when hidden: it was asked about
+        if state.parent is not None:
             state.parent[root] = -1
-    frontier = list(state.order)
+    frontier: list[int] | npt.NDArray[np.int64] = [r for r, d in state.depth.items() if d == 0]
     level, reason = 0, None
-    while frontier and level < max_depth:
+    while len(frontier) and level < max_depth:
         level += 1
         if deadline is not None and time.monotonic() > deadline:
             reason = "time"
             break
-        if len(frontier) <= PYTHON_FRONTIER:
+        if state.visited is None and len(frontier) <= PYTHON_FRONTIER:
             frontier, reason = _level_python(
-                graph, frontier, level, state, down, as_of, passable, limit, collect_edges
+                graph, list(frontier), level, state, down, as_of, limit, collect_edges
             )
         else:
             frontier, reason = _level_numpy(
-                graph, frontier, level, state, down, as_of, passable, limit, collect_edges
+                graph,
+                np.asarray(frontier, dtype=np.int64),
+                level,
+                state,
+                down,
+                as_of,
+                limit,
+                collect_edges,
             )
         if reason:
             break
@@ -196,74 +209,117 @@ def _level_python(
     state: _State,
     down: bool,
     as_of: int | None,
-    passable: Bools | None,
     limit: int,
     collect: bool,
 ) -> tuple[list[int], str | None]:
+    # The hot loop of small traversals: as tight as a list-of-lists BFS. Blocked nodes sit
+    # in ``seen`` (depth -1) from the start, so they are never entered.
     nxt: list[int] = []
+    seen, parent, edges = state.depth, state.parent, state.edges
+    views = graph.base.views
+    ptr, nbr = (views.cur_out_ptr, views.cur_out) if down else (views.cur_in_ptr, views.cur_in)
+    special = graph.special_out if down else graph.special_in
+    fast_limit = graph.base.n if as_of is None and not collect else 0
+    cache = graph.base.cache_out if down else graph.base.cache_in
+    if len(cache) > CACHE_NODES:
+        cache.clear()
+    cap = limit + len(state.blocked)
     for u in frontier:
-        for v, kind in neighbours(graph, u, down=down, as_of=as_of):
-            if passable is not None and (v >= passable.size or not passable[v]):
-                continue
+        targets: Iterable[int] | None = None
+        if u < fast_limit and u not in special:
+            targets = cache.get(u)
+            if targets is None:
+                targets = cache[u] = tuple(nbr[ptr[u] : ptr[u + 1]])
+        else:
+            pairs = neighbours(graph, u, down=down, as_of=as_of)
             if collect:
-                state.edges.append((u, v, kind))
-            if v in state.depth:
-                continue
-            if len(state.order) >= limit:
-                return nxt, "limit"
-            state.depth[v] = level
-            state.parent[v] = u
-            state.order.append(v)
-            nxt.append(v)
+                edges.extend((u, v, kind) for v, kind in pairs if seen.get(v) != -1)
+            targets = [v for v, _kind in pairs]
+        mark = len(nxt)
+        for v in targets:
+            if v not in seen:
+                seen[v] = level
+                nxt.append(v)
+        if parent is not None:
+            for v in nxt[mark:]:
+                parent[v] = u
+        excess = len(seen) - cap
+        if excess > 0:
+            for v in nxt[-excess:]:
+                del seen[v]
+            del nxt[-excess:]
+            return nxt, "limit"
     return nxt, None
+
+
+def _visited(state: _State, size: int) -> Bools:
+    if state.visited is None:
+        state.visited = np.zeros(size, dtype=np.bool_)
+        state.visited[list(state.depth)] = True
+        state.count = sum(1 for d in state.depth.values() if d >= 0)
+    elif state.visited.size < size:
+        grown = np.zeros(max(size, state.visited.size * 2), dtype=np.bool_)
+        grown[: state.visited.size] = state.visited
+        state.visited = grown
+    return state.visited
 
 
 def _level_numpy(
     graph: Graph,
-    frontier: list[int],
+    frontier: npt.NDArray[np.int64],
     level: int,
     state: _State,
     down: bool,
     as_of: int | None,
-    passable: Bools | None,
     limit: int,
     collect: bool,
-) -> tuple[list[int], str | None]:
-    src, nbr, kind = _expand_numpy(
-        graph, np.array(frontier, dtype=np.int64), down=down, as_of=as_of
-    )
-    if passable is not None and nbr.size:
-        inside = nbr < passable.size
-        ok = inside.copy()
-        ok[inside] = passable[nbr[inside]]
-        src, nbr, kind = src[ok], nbr[ok], kind[ok]
+) -> tuple[npt.NDArray[np.int64], str | None]:
+    src, nbr, kind = _expand_numpy(graph, frontier, down=down, as_of=as_of)
+    visited = _visited(state, max(graph.n, graph.base.n, int(nbr.max()) + 1 if nbr.size else 0))
     if collect and nbr.size:
-        state.edges.extend(zip(src.tolist(), nbr.tolist(), kind.tolist(), strict=True))
-    fresh, first = np.unique(nbr, return_index=True)
-    known = np.fromiter(
-        (v in state.depth for v in fresh.tolist()), dtype=np.bool_, count=fresh.size
-    )
-    fresh, first = fresh[~known], first[~known]
+        state.edge_chunks.append(np.stack([src, nbr, kind], axis=1))
+    new = ~visited[nbr]
+    fresh, first = np.unique(nbr[new], return_index=True)
+    parents = src[new][first]
     reason = None
-    room = limit - len(state.order)
+    room = limit - state.count
     if fresh.size > room:
-        fresh, first, reason = fresh[:room], first[:room], "limit"
-    parents = src[first].tolist()
-    for v, p in zip(fresh.tolist(), parents, strict=True):
-        state.depth[v] = level
-        state.parent[v] = p
-        state.order.append(v)
-    return fresh.tolist(), reason
+        fresh, parents, reason = fresh[:room], parents[:room], "limit"
+    visited[fresh] = True
+    state.count += int(fresh.size)
+    state.chunks.append((fresh, level, parents))
+    return fresh, reason
 
 
 def _finish(state: _State, reason: str | None) -> Reach:
-    nodes = np.array(state.order, dtype=np.int64)
-    depths = np.array([state.depth[v] for v in state.order], dtype=np.int64)
-    parents = np.array([state.parent[v] for v in state.order], dtype=np.int64)
-    if state.edges:
-        edges = np.array(state.edges, dtype=np.int64)
-        keep = np.isin(edges[:, 0], nodes) & np.isin(edges[:, 1], nodes)
+    first = np.fromiter(state.depth.keys(), dtype=np.int64, count=len(state.depth))
+    first_depths = np.fromiter(state.depth.values(), dtype=np.int64, count=len(state.depth))
+    if state.blocked:  # blocked nodes waited in ``depth`` at -1: they were never reached
+        reached = first_depths >= 0
+        first, first_depths = first[reached], first_depths[reached]
+    nodes, depths = [first], [first_depths]
+    parent = state.parent
+    parents = [
+        np.array([parent.get(v, -1) for v in first.tolist()], dtype=np.int64)
+        if parent is not None
+        else np.full(first.size, -1, dtype=np.int64)
+    ]
+    for fresh, level, chunk_parents in state.chunks:
+        nodes.append(fresh)
+        depths.append(np.full(fresh.size, level, dtype=np.int64))
+        parents.append(chunk_parents)
+    all_nodes = np.concatenate(nodes) if len(nodes) > 1 else nodes[0]
+    edges = _NO_EDGES
+    if state.edges or state.edge_chunks:
+        parts = [np.array(state.edges, dtype=np.int64).reshape(-1, 3), *state.edge_chunks]
+        edges = np.concatenate(parts)
+        keep = np.isin(edges[:, 0], all_nodes) & np.isin(edges[:, 1], all_nodes)
         edges = np.unique(edges[keep], axis=0)
-    else:
-        edges = np.zeros((0, 3), dtype=np.int64)
-    return Reach(nodes, depths, parents, edges, truncated=reason is not None, reason=reason)
+    return Reach(
+        all_nodes,
+        np.concatenate(depths) if len(depths) > 1 else depths[0],
+        np.concatenate(parents) if len(parents) > 1 else parents[0],
+        edges,
+        truncated=reason is not None,
+        reason=reason,
+    )

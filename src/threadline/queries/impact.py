@@ -103,7 +103,7 @@ def impact(conn: Connection, state: IndexState, root: Resolved, opts: QueryOptio
         down=True,
         max_depth=opts.depth,
         as_of=opts.as_of,
-        passable=start.passable,
+        blocked=start.blocked,
         limit=opts.limit,
         deadline=time.monotonic() + opts.budget_ms / 1000,
         collect_edges=False,

@@ -6,7 +6,6 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 from sqlalchemy import Connection, select
 
 from threadline.errors import InvalidParameter, NotFound
@@ -27,7 +26,7 @@ class Start:
 
     graph: Graph
     roots: list[int]
-    passable: npt.NDArray[np.bool_] | None
+    blocked: frozenset[int]
     level: str
 
 
@@ -55,17 +54,17 @@ def require_existed(conn: Connection, root: Resolved, as_of: int | None) -> None
 def start_for(conn: Connection, state: IndexState, root: Resolved, opts: QueryOptions) -> Start:
     """Choose the graph and the root node ids for a resolved reference at a granularity."""
     require_existed(conn, root, opts.as_of)
-    passable = state.nodes.passable
+    blocked = state.nodes.blocked
     if opts.granularity == "entity":
         node = {"datasetField": root.dataset, "datasetVersion": root.dataset, "run": root.job}.get(
             root.type, root.id
         )
         if node is None:
             raise InvalidParameter(f"{root.ref} has no entity-level node")
-        return Start(state.entity, [node], passable, "entity")
+        return Start(state.entity, [node], blocked, "entity")
     if opts.granularity == "column":
-        return Start(state.column, _column_roots(state, root), passable, "column")
-    return Start(state.version, [_version_root(conn, root, opts.as_of)], None, "version")
+        return Start(state.column, _column_roots(state, root), blocked, "column")
+    return Start(state.version, [_version_root(conn, root, opts.as_of)], frozenset(), "version")
 
 
 def _column_roots(state: IndexState, root: Resolved) -> list[int]:
@@ -123,10 +122,11 @@ def reach(
                     down=down,
                     max_depth=opts.depth,
                     as_of=opts.as_of,
-                    passable=start.passable,
+                    blocked=start.blocked,
                     limit=opts.limit,
                     deadline=deadline,
                     collect_edges=collect_edges,
+                    parents=False,
                 ),
             )
         )

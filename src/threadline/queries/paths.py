@@ -40,7 +40,7 @@ def _search(start: Start, targets: set[int], opts: QueryOptions, down: bool) -> 
         down=down,
         max_depth=opts.depth,
         as_of=opts.as_of,
-        passable=start.passable,
+        blocked=start.blocked,
         limit=opts.limit,
         deadline=time.monotonic() + opts.budget_ms / 1000,
     )
