@@ -21,7 +21,6 @@ NOT_FOUND = [
     ("GET", "/namespaces/nowhere", {}, "namespace 'nowhere' not found"),
     ("GET", "/namespaces/nowhere/datasets", {}, "namespace 'nowhere' not found"),
     ("GET", "/namespaces/nowhere/jobs", {}, "namespace 'nowhere' not found"),
-    ("PUT", "/namespaces/nowhere", {"json": {"ownerName": "me"}}, "namespace 'nowhere'"),
     ("DELETE", "/namespaces/nowhere", {}, "namespace 'nowhere' not found"),
     ("GET", f"/namespaces/{WAREHOUSE}/datasets/shop.nothing", {}, "dataset 'shop.nothing'"),
     ("GET", f"/namespaces/{WAREHOUSE}/datasets/shop.nothing/versions", {}, "shop.nothing"),

@@ -263,6 +263,17 @@ def test_marquez_put_namespace_and_tag_change_details(seeded: TestClient) -> Non
     ]
 
 
+def test_marquez_put_namespace_creates_and_unhides(seeded: TestClient) -> None:
+    created = seeded.put(f"{API}/namespaces/fresh", json={"ownerName": "me", "description": "new"})
+    assert created.status_code == 200, created.text
+    assert (created.json()["name"], created.json()["ownerName"]) == ("fresh", "me")
+    assert "fresh" in [n["name"] for n in get(seeded, "/namespaces")["namespaces"]]
+    assert seeded.delete(f"{API}/namespaces/retail").status_code == 200
+    assert get(seeded, "/namespaces/retail")["isHidden"] is True
+    again = seeded.put(f"{API}/namespaces/retail", json={"ownerName": "team:data"})
+    assert again.json()["isHidden"] is False
+
+
 def test_marquez_tags_on_datasets_fields_and_jobs_come_and_go(seeded: TestClient) -> None:
     field_tags = f"{API}{RAW}/fields/email/tags/pii"
     assert seeded.post(field_tags).json()["fields"][4] == {

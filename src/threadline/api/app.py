@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from threadline import __version__
+from threadline.api.guards import RejectNul
 from threadline.api.responses import JsonResponse
 from threadline.api.routes import (
     events,
@@ -65,6 +66,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     _install_error_handlers(app)
+    app.add_middleware(RejectNul)
     app.include_router(lineage.router)
     app.include_router(events.router)
     app.include_router(native.router)

@@ -15,12 +15,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from threadline.index import loader
 from threadline.index.graph import Base, Edge, Graph
 from threadline.store import Store
-from threadline.store.tables import dataset_versions
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +73,8 @@ class Nodes:
             arrays["hidden"][node] = hidden
             arrays["deleted"][node] = deleted
             arrays["field_dataset"][node] = dataset
-        hidden = frozenset(np.nonzero(arrays["hidden"])[0].tolist())
-        return Nodes(**arrays, kind_names=tuple(names), hidden_ids=hidden)
+        hidden_ids = frozenset(np.nonzero(arrays["hidden"])[0].tolist())
+        return Nodes(**arrays, kind_names=tuple(names), hidden_ids=hidden_ids)
 
     @property
     def blocked(self) -> frozenset[int]:
@@ -239,14 +238,14 @@ def _apply_changes(conn: Connection, state: IndexState, head: int) -> IndexState
     if run_ids or inputs:
         ordered = sorted(run_ids)
         versions = versions.with_rows(
-            loader.version_rows(conn, sorted({d for d, _ in inputs})) if inputs else [],
+            loader.version_rows(conn, dataset_ids=sorted({d for d, _ in inputs})) if inputs else [],
             loader.run_rows(conn, ordered),
         )
         written = loader.load_version_edges(conn, ordered)
         # The versions these runs wrote or read may be new to the index.
         new_versions = sorted({(e.dst if e.dst % 2 == 0 else e.src) // 2 for e in written})
         if new_versions:
-            versions = versions.with_rows(_versions_by_id(conn, new_versions), [])
+            versions = versions.with_rows(loader.version_rows(conn, version_ids=new_versions), [])
         vn = 2 * max(versions.dataset.size, versions.run_job.size) + 2
         version = version.replace_groups(loader.group(written, ordered), vn)
     return replace(
@@ -258,19 +257,6 @@ def _apply_changes(conn: Connection, state: IndexState, head: int) -> IndexState
         version=version,
         versions=versions,
     )
-
-
-def _versions_by_id(conn: Connection, version_ids: list[int]) -> list[tuple[int, int, int, bool]]:
-    v = dataset_versions.c
-    rows: list[tuple[int, int, int, bool]] = []
-    for chunk in loader.chunks(version_ids):
-        rows.extend(
-            (int(a), int(b), int(c), bool(i))
-            for a, b, c, i in conn.execute(
-                select(v.id, v.dataset_id, v.created_us, v.implicit).where(v.id.in_(chunk))
-            )
-        )
-    return rows
 
 
 __all__ = ["IndexState", "LineageIndex", "Nodes", "Versions"]

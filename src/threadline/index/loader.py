@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import Column, Connection, Select, case, func, select
 
 from threadline.index.graph import OPEN, Edge
 from threadline.store.codec import ident
@@ -40,6 +40,9 @@ COLUMN_CODES = frozenset({6, 7})
 NODE_DATASET, NODE_JOB, NODE_FIELD = 1, 2, 3
 STATE_CODES = {None: 0, "START": 1, "RUNNING": 2, "OTHER": 3, "COMPLETE": 4, "FAIL": 5, "ABORT": 6}
 CHUNK = 900
+NodeRow = tuple[int, int, str, int, bool, bool, int]
+VersionRow = tuple[int, int, int, bool]
+RunRow = tuple[int, int, int, int]
 
 
 def chunks(values: Sequence[int], size: int = CHUNK) -> Iterable[Sequence[int]]:
@@ -48,11 +51,25 @@ def chunks(values: Sequence[int], size: int = CHUNK) -> Iterable[Sequence[int]]:
         yield values[start : start + size]
 
 
+def fetch(
+    conn: Connection,
+    query: Select[Any],
+    column: Column[Any] | None = None,
+    ids: Sequence[int] | None = None,
+) -> list[Any]:
+    """Return the rows of a query; with ``ids``, only rows whose ``column`` is among them."""
+    if ids is None or column is None:
+        return list(conn.execute(query))
+    found: list[Any] = []
+    for chunk in chunks(ids):
+        found.extend(conn.execute(query.where(column.in_(chunk))))
+    return found
+
+
 def epoch(conn: Connection) -> str:
     """Return the projection epoch (it changes on every rebuild)."""
-    return str(
-        conn.execute(select(meta.c.value).where(meta.c.key == "projection_epoch")).scalar() or ""
-    )
+    query = select(meta.c.value).where(meta.c.key == "projection_epoch")
+    return str(conn.execute(query).scalar() or "")
 
 
 def head(conn: Connection) -> int:
@@ -60,23 +77,14 @@ def head(conn: Connection) -> int:
     return head_seq(conn)
 
 
-def _edge_query() -> Any:
-    e = edges.c
-    code = case(*((e.kind == name, value) for name, value in EDGE_KINDS.items()), else_=0)
-    return select(
-        e.src, e.dst, code, e.valid_from_us, func.coalesce(e.valid_to_us, OPEN), e.asserter
-    )
-
-
 def load_edges(conn: Connection, asserters: Sequence[int] | None = None) -> list[Edge]:
     """Return lineage edges (of the given asserters, or all), grouped by asserter."""
-    query = _edge_query()
-    if asserters is None:
-        return [Edge(*row) for row in conn.execute(query)]
-    found: list[Edge] = []
-    for chunk in chunks(asserters):
-        found.extend(Edge(*row) for row in conn.execute(query.where(edges.c.asserter.in_(chunk))))
-    return found
+    e = edges.c
+    code = case(*((e.kind == name, value) for name, value in EDGE_KINDS.items()), else_=0)
+    query = select(
+        e.src, e.dst, code, e.valid_from_us, func.coalesce(e.valid_to_us, OPEN), e.asserter
+    )
+    return [Edge(*row) for row in fetch(conn, query, e.asserter, asserters)]
 
 
 def load_renames(
@@ -87,27 +95,20 @@ def load_renames(
     query = select(d.id, d.previous_namespace, d.previous_name, d.renamed_us).where(
         d.previous_name.is_not(None)
     )
-    rows = []
-    if dataset_ids is None:
-        rows = list(conn.execute(query))
-    else:
-        for chunk in chunks(dataset_ids):
-            rows.extend(conn.execute(query.where(d.id.in_(chunk))))
+    rows = fetch(conn, query, d.id, dataset_ids)
     groups: dict[int, list[Edge]] = {-int(i): [] for i in dataset_ids or []}
-    idents = {ident(r.previous_namespace, r.previous_name): r for r in rows}
-    for chunk in chunks(list(idents)):
-        for old_id, key in conn.execute(select(d.id, d.ident).where(d.ident.in_(chunk))):
-            row = idents[key]
-            groups.setdefault(-int(row.id), []).append(
-                Edge(
-                    int(old_id),
-                    int(row.id),
-                    EDGE_KINDS["rename"],
-                    int(row.renamed_us or 0),
-                    OPEN,
-                    -int(row.id),
-                )
-            )
+    renamed = {ident(r.previous_namespace, r.previous_name): r for r in rows}
+    for old in fetch(conn, select(d.id, d.ident), d.ident, list(renamed)):  # type: ignore[arg-type]
+        row = renamed[old.ident]
+        edge = Edge(
+            int(old.id),
+            int(row.id),
+            EDGE_KINDS["rename"],
+            int(row.renamed_us or 0),
+            OPEN,
+            -int(row.id),
+        )
+        groups.setdefault(-int(row.id), []).append(edge)
     return groups
 
 
@@ -117,37 +118,24 @@ def load_version_edges(conn: Connection, run_ids: Sequence[int] | None = None) -
     query = select(io.run_id, io.version_id, io.direction, io.bound_us).where(
         io.version_id.is_not(None)
     )
-    rows: list[Any] = []
-    if run_ids is None:
-        rows = list(conn.execute(query))
-    else:
-        for chunk in chunks(run_ids):
-            rows.extend(conn.execute(query.where(io.run_id.in_(chunk))))
     found = []
-    for run_id, version_id, direction, bound in rows:
-        run_node, version_node = 2 * int(run_id) + 1, 2 * int(version_id)
-        if direction == "in":
-            found.append(
-                Edge(version_node, run_node, EDGE_KINDS["read"], int(bound), OPEN, int(run_id))
-            )
+    for row in fetch(conn, query, io.run_id, run_ids):
+        run_node, version_node = 2 * int(row.run_id) + 1, 2 * int(row.version_id)
+        if row.direction == "in":
+            kind, src, dst = EDGE_KINDS["read"], version_node, run_node
         else:
-            found.append(
-                Edge(run_node, version_node, EDGE_KINDS["wrote"], int(bound), OPEN, int(run_id))
-            )
+            kind, src, dst = EDGE_KINDS["wrote"], run_node, version_node
+        found.append(Edge(src, dst, kind, int(row.bound_us), OPEN, int(row.run_id)))
     return found
 
 
 def runs_reading(conn: Connection, dataset_id: int, since_us: int) -> list[int]:
     """Return the runs that read a dataset at or after a time (their bindings may have moved)."""
     io = run_io.c
-    return [
-        int(r)
-        for r in conn.execute(
-            select(io.run_id).where(
-                io.dataset_id == dataset_id, io.direction == "in", io.bound_us >= since_us
-            )
-        ).scalars()
-    ]
+    query = select(io.run_id).where(
+        io.dataset_id == dataset_id, io.direction == "in", io.bound_us >= since_us
+    )
+    return [int(row.run_id) for row in fetch(conn, query)]
 
 
 def load_changes(
@@ -156,10 +144,9 @@ def load_changes(
     """Return what the projection of log entries (after, upto] touched, by kind."""
     c = changes.c
     found: dict[str, set[tuple[int, int | None]]] = defaultdict(set)
-    for kind, ref, since in conn.execute(
-        select(c.kind, c.ref, c.since_us).where(c.seq > after, c.seq <= upto)
-    ):
-        found[kind].add((int(ref), since))
+    query = select(c.kind, c.ref, c.since_us).where(c.seq > after, c.seq <= upto)
+    for row in fetch(conn, query):
+        found[str(row.kind)].add((int(row.ref), row.since_us))
     return {kind: sorted(refs, key=lambda r: (r[0], r[1] or 0)) for kind, refs in found.items()}
 
 
@@ -171,88 +158,63 @@ def group(edges_: Iterable[Edge], wanted: Iterable[int] = ()) -> dict[int, list[
     return grouped
 
 
-def node_rows(
-    conn: Connection, node_ids: Sequence[int] | None = None
-) -> list[tuple[int, int, str, int, bool, bool, int]]:
+def node_rows(conn: Connection, node_ids: Sequence[int] | None = None) -> list[NodeRow]:
     """Return (id, type, semantic kind, namespace id, hidden, deleted, dataset of field)."""
     d, j, f = datasets.c, jobs.c, dataset_fields.c
-    queries = [
-        select(d.id, d.kind, d.namespace_id, d.is_hidden, d.is_deleted),
-        select(j.id, j.kind, j.namespace_id, j.is_hidden),
-        select(f.id, f.dataset_id),
+    rows: list[NodeRow] = [
+        (
+            int(r.id),
+            NODE_DATASET,
+            r.kind,
+            int(r.namespace_id),
+            bool(r.is_hidden),
+            bool(r.is_deleted),
+            -1,
+        )
+        for r in fetch(
+            conn, select(d.id, d.kind, d.namespace_id, d.is_hidden, d.is_deleted), d.id, node_ids
+        )
     ]
-    wanted = (
-        [queries[0].where(d.id.in_(c)) for c in chunks(node_ids)]
-        if node_ids is not None
-        else [queries[0]]
-    )
-    rows: list[tuple[int, int, str, int, bool, bool, int]] = []
-    for q in wanted:
-        rows.extend(
-            (
-                int(r.id),
-                NODE_DATASET,
-                r.kind,
-                int(r.namespace_id),
-                bool(r.is_hidden),
-                bool(r.is_deleted),
-                -1,
-            )
-            for r in conn.execute(q)
-        )
-    wanted = (
-        [queries[1].where(j.id.in_(c)) for c in chunks(node_ids)]
-        if node_ids is not None
-        else [queries[1]]
-    )
-    for q in wanted:
-        rows.extend(
-            (int(r.id), NODE_JOB, r.kind, int(r.namespace_id), bool(r.is_hidden), False, -1)
-            for r in conn.execute(q)
-        )
-    wanted = (
-        [queries[2].where(f.id.in_(c)) for c in chunks(node_ids)]
-        if node_ids is not None
-        else [queries[2]]
-    )
-    for q in wanted:
-        rows.extend(
-            (int(r.id), NODE_FIELD, "field", -1, False, False, int(r.dataset_id))
-            for r in conn.execute(q)
-        )
+    rows += [
+        (int(r.id), NODE_JOB, r.kind, int(r.namespace_id), bool(r.is_hidden), False, -1)
+        for r in fetch(conn, select(j.id, j.kind, j.namespace_id, j.is_hidden), j.id, node_ids)
+    ]
+    rows += [
+        (int(r.id), NODE_FIELD, "field", -1, False, False, int(r.dataset_id))
+        for r in fetch(conn, select(f.id, f.dataset_id), f.id, node_ids)
+    ]
     return rows
 
 
 def version_rows(
-    conn: Connection, dataset_ids: Sequence[int] | None = None
-) -> list[tuple[int, int, int, bool]]:
-    """Return (version id, dataset id, created, implicit) of versions."""
+    conn: Connection,
+    *,
+    dataset_ids: Sequence[int] | None = None,
+    version_ids: Sequence[int] | None = None,
+) -> list[VersionRow]:
+    """Return (version id, dataset id, created, implicit) of versions (all, or some)."""
     v = dataset_versions.c
     query = select(v.id, v.dataset_id, v.created_us, v.implicit)
-    if dataset_ids is None:
-        return [(int(a), int(b), int(c), bool(i)) for a, b, c, i in conn.execute(query)]
-    out: list[tuple[int, int, int, bool]] = []
-    for chunk in chunks(dataset_ids):
-        out.extend(
-            (int(a), int(b), int(c), bool(i))
-            for a, b, c, i in conn.execute(query.where(v.dataset_id.in_(chunk)))
-        )
-    return out
+    column, ids = (v.id, version_ids) if version_ids is not None else (v.dataset_id, dataset_ids)
+    return [
+        (int(r.id), int(r.dataset_id), int(r.created_us), bool(r.implicit))
+        for r in fetch(conn, query, column, ids)
+    ]
 
 
-def run_rows(
-    conn: Connection, run_ids: Sequence[int] | None = None
-) -> list[tuple[int, int, int, int]]:
-    """Return (run id, job id, start time, state code) of runs with events."""
+def run_rows(conn: Connection, run_ids: Sequence[int] | None = None) -> list[RunRow]:
+    """Return (run id, job id, start time, state code) of runs."""
     r = runs.c
-    query = select(r.id, func.coalesce(r.job_id, -1), func.coalesce(r.start_us, OPEN), r.state)
-    rows: list[Any] = []
-    if run_ids is None:
-        rows = list(conn.execute(query))
-    else:
-        for chunk in chunks(run_ids):
-            rows.extend(conn.execute(query.where(r.id.in_(chunk))))
-    return [(int(a), int(b), int(c), STATE_CODES.get(s, 3)) for a, b, c, s in rows]
+    query = select(
+        r.id,
+        func.coalesce(r.job_id, -1).label("job"),
+        func.coalesce(r.start_us, OPEN).label("start"),
+        r.state,
+    )
+    return [
+        (int(row.id), int(row.job), int(row.start), STATE_CODES.get(row.state, 3))
+        for row in fetch(conn, query, r.id, run_ids)
+    ]
 
 
 def grow(array: np.ndarray, size: int, fill: int) -> np.ndarray:

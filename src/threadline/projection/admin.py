@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 
 from threadline.projection.context import Ctx, ident
+from threadline.projection.entities import namespace_id
 from threadline.store.tables import dataset_fields, datasets, jobs, namespaces, node_tags, tags
 
 
@@ -52,14 +53,10 @@ def _hide(ctx: Ctx, target: dict[str, Any]) -> None:
             return
         ctx.conn.execute(update(namespaces).where(namespaces.c.id == ns).values(is_hidden=True))
         for table in (datasets, jobs):
-            ids = (
-                ctx.conn.execute(select(table.c.id).where(table.c.namespace_id == ns))
-                .scalars()
-                .all()
-            )
+            rows = ctx.conn.execute(select(table.c.id).where(table.c.namespace_id == ns)).all()
             ctx.conn.execute(update(table).where(table.c.namespace_id == ns).values(is_hidden=True))
-            for node in ids:
-                ctx.touch("node", int(node))
+            for row in rows:
+                ctx.touch("node", int(row.id))
         ctx.namespaces.clear()
         ctx.datasets.clear()
         ctx.jobs.clear()
@@ -95,13 +92,10 @@ def project_admin(ctx: Ctx, event: dict[str, Any], t: int) -> None:
             )
     elif action == "hide":
         _hide(ctx, target)
-    elif action == "namespace":
+    elif action == "namespace":  # create or update, and un-hide, as Marquez's PUT does
+        ns = namespace_id(ctx, target["name"], t)
         ctx.conn.execute(
             update(namespaces)
-            .where(namespaces.c.ident == ident(target["name"]))
-            .values(
-                owner_name=event.get("ownerName"),
-                description=event.get("description"),
-                updated_us=t,
-            )
+            .where(namespaces.c.id == ns)
+            .values(owner_name=event.get("ownerName"), description=event.get("description"))
         )

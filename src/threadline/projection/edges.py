@@ -52,10 +52,13 @@ def _listings(
     else:
         io_query = io_query.where(io.asserter == asserter, where(io.bound_us))
         edge_query = edge_query.where(re_.asserter == asserter, where(re_.bound_us))
-    for bound, uuid, dataset, direction in ctx.conn.execute(io_query):
-        found.append((int(bound), str(uuid), _io_key(asserter, int(dataset), direction)))
-    for bound, uuid, src, dst, kind in ctx.conn.execute(edge_query):
-        found.append((int(bound), str(uuid), (int(src), int(dst), str(kind))))
+    for row in ctx.conn.execute(io_query):
+        key = _io_key(asserter, int(row.dataset_id), str(row.direction))
+        found.append((int(row.bound_us), str(row.uuid), key))
+    for row in ctx.conn.execute(edge_query):
+        found.append(
+            (int(row.bound_us), str(row.uuid), (int(row.src), int(row.dst), str(row.kind)))
+        )
     return found
 
 

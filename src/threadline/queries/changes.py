@@ -37,7 +37,7 @@ class OrphansResult:
 
 def _namespace_ids(conn: Connection, names: frozenset[str]) -> set[int]:
     rows = conn.execute(select(namespaces.c.id).where(namespaces.c.name.in_(sorted(names))))
-    return {int(r) for r in rows.scalars()}
+    return {int(row.id) for row in rows}
 
 
 def orphans(conn: Connection, state: IndexState, opts: QueryOptions) -> OrphansResult:
@@ -53,12 +53,8 @@ def orphans(conn: Connection, state: IndexState, opts: QueryOptions) -> OrphansR
         candidates &= np.isin(state.nodes.namespace, list(_namespace_ids(conn, opts.namespaces)))
     ids = np.nonzero(candidates)[0]
     if opts.as_of is not None:
-        existed = {
-            int(i)
-            for i in conn.execute(
-                select(datasets.c.id).where(datasets.c.created_us <= opts.as_of)
-            ).scalars()
-        }
+        query = select(datasets.c.id).where(datasets.c.created_us <= opts.as_of)
+        existed = {int(row.id) for row in conn.execute(query)}
         ids = np.array([i for i in ids.tolist() if i in existed], dtype=np.int64)
     unwritten = [i for i in ids.tolist() if not written[i] and read[i]]
     unread = [i for i in ids.tolist() if written[i] and not read[i]]
@@ -208,11 +204,12 @@ def _schema_changes(
     ).all()
     added: list[dict[str, Any]] = []
     removed: list[dict[str, Any]] = []
-    for dataset, namespace, name in sorted(changed, key=lambda r: (r[1], r[2])):
+    for row in sorted(changed, key=lambda r: (str(r.namespace), str(r.name))):
+        dataset = int(row.dataset_id)
         if scope is not None and dataset not in scope:
             continue
         before, after = _schema_at(conn, dataset, since), _schema_at(conn, dataset, until)
-        ref = format_ref("dataset", namespace, name)
+        ref = format_ref("dataset", row.namespace, row.name)
         added.extend(
             {"dataset": ref, "field": f, "type": after[f]} for f in sorted(set(after) - set(before))
         )

@@ -30,7 +30,7 @@ RECENT = 20
 def _facets(conn: Connection, table: Any, key: str, node: int) -> dict[str, Any]:
     c = table.c
     rows = conn.execute(select(c.name, c.facet).where(c[key] == node, c.deleted.is_(False)))
-    return {name: loads(text) for name, text in sorted(rows)}
+    return {row.name: loads(row.facet) for row in sorted(rows, key=lambda r: str(r.name))}
 
 
 def _runs(conn: Connection, where: Any) -> list[dict[str, Any]]:
@@ -42,8 +42,8 @@ def _runs(conn: Connection, where: Any) -> list[dict[str, Any]]:
         .limit(RECENT)
     ).all()
     errors = {
-        int(run_id): loads(text).get("message")
-        for run_id, text in conn.execute(
+        int(facet.run_id): loads(facet.facet).get("message")
+        for facet in conn.execute(
             select(run_facets.c.run_id, run_facets.c.facet).where(
                 run_facets.c.run_id.in_([row.id for row in rows]),
                 run_facets.c.scope == "run",
@@ -154,10 +154,8 @@ def _run(conn: Connection, run_id: int) -> dict[str, Any]:
     job = describe_entities(conn, [r["job_id"]] if r["job_id"] else []).get(r["job_id"])
     f = run_facets.c
     facets = {
-        (scope, name): loads(text)
-        for scope, name, text in conn.execute(
-            select(f.scope, f.name, f.facet).where(f.run_id == run_id)
-        )
+        (row.scope, row.name): loads(row.facet)
+        for row in conn.execute(select(f.scope, f.name, f.facet).where(f.run_id == run_id))
     }
     io = run_io.c
     rows = conn.execute(

@@ -83,13 +83,14 @@ def owners_of(conn: Connection, level: str, nodes: list[int]) -> dict[int, tuple
         c = table.c
         for start in range(0, len(ids), 900):
             chunk = ids[start : start + 900]
-            for node, text in conn.execute(
-                select(c[key], c.facet).where(
+            for row in conn.execute(
+                select(c[key].label("node"), c.facet).where(
                     c[key].in_(chunk), c.name == "ownership", c.deleted.is_(False)
                 )
             ):
-                owners = loads(text).get("owners") or []
-                found[int(node)] = tuple(str(o.get("name")) for o in owners if isinstance(o, dict))
+                owners = loads(row.facet).get("owners") or []
+                names = tuple(str(o.get("name")) for o in owners if isinstance(o, dict))
+                found[int(row.node)] = names
     return found
 
 

@@ -79,8 +79,8 @@ def suggest(conn: Connection, ref: NodeRef, limit: int = 5) -> list[str]:
         select(table.c.namespace, table.c.name).order_by(func.length(table.c.name)).limit(2000)
     )
     for query in queries:
-        for namespace, name in conn.execute(query):
-            pool[format_ref(kind, namespace, name)] = name
+        for row in conn.execute(query):
+            pool[format_ref(kind, row.namespace, row.name)] = row.name
     wanted = format_ref(kind, ref.namespace, ref.name)
     close = difflib.get_close_matches(wanted, list(pool), n=limit, cutoff=0.4)
     return close

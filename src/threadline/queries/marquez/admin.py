@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from threadline.errors import InvalidParameter, NotFound
-from threadline.queries.marquez.common import dataset_node, job_node, namespace_row, text_param
+from threadline.queries.marquez.common import dataset_node, job_node, text_param
 from threadline.queries.marquez.datasets import dataset_json
 from threadline.queries.marquez.jobs import job_json
 from threadline.queries.marquez.namespaces import namespace
@@ -77,14 +77,13 @@ def hide_target(
 
 
 def namespace_target(conn: Connection, name: str, owner_name: str) -> dict[str, Any]:
-    """Return the admin target of a namespace update (checking the new owner's name).
-
-    Namespaces come into being with the events that mention them; the admin projection
-    updates an existing namespace's details and does not create one.
+    """Return the admin target of a namespace creation or update (as Marquez's PUT).
 
     Raises:
-        NotFound: no namespace of that name.
+        InvalidParameter: the name or owner is empty, too long or holds a NUL character.
     """
     text_param("ownerName", owner_name)
-    namespace_row(conn, name)
+    text_param("namespace", name)
+    if not name.strip() or len(name) > 1024:
+        raise InvalidParameter("a namespace name has 1 to 1024 characters")
     return {"type": "namespace", "name": name}
