@@ -113,6 +113,10 @@ class Client:
         """Return datasets nothing writes or nothing reads."""
         return dict(self._get(f"{NATIVE}/orphans", params))
 
+    def search(self, query: str, **params: Any) -> dict[str, Any]:
+        """Search dataset and job names, columns and SQL (Marquez's ``/search``)."""
+        return dict(self._get("/api/v1/search", {"q": query, **params}))
+
     def node(self, ref: str) -> dict[str, Any]:
         """Return everything known about one node."""
         return dict(self._get(f"{NATIVE}/nodes/{ref}", {}))

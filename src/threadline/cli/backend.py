@@ -26,6 +26,7 @@ class Backend(Protocol):
     ) -> dict[str, Any]: ...
     def orphans(self, **params: Any) -> dict[str, Any]: ...
     def node(self, ref: str) -> dict[str, Any]: ...
+    def search(self, query: str, **params: Any) -> dict[str, Any]: ...
 
 
 class LocalBackend:
@@ -68,6 +69,9 @@ class LocalBackend:
 
     def node(self, ref: str) -> dict[str, Any]:
         return dict(self.service.node_details(ref))
+
+    def search(self, query: str, **params: Any) -> dict[str, Any]:
+        return dict(self.service.marquez_search(query, **params))
 
 
 @contextmanager

@@ -19,7 +19,17 @@ app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("ingest")(ingest.ingest)
 app.command("rebuild")(db.rebuild)
-for name in ("upstream", "downstream", "lineage", "path", "impact", "diff", "orphans", "show"):
+for name in (
+    "upstream",
+    "downstream",
+    "lineage",
+    "path",
+    "impact",
+    "diff",
+    "orphans",
+    "search",
+    "show",
+):
     app.command(name)(getattr(query, name))
 app.add_typer(audit.app, name="audit")
 app.add_typer(db.app, name="db")

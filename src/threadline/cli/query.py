@@ -292,6 +292,26 @@ def orphans(
             out.print(f"{label:16} {item['id']}", highlight=False)
 
 
+def search(
+    query: str = typer.Argument(..., help="Words to find in names, columns or SQL."),
+    only: str | None = typer.Option(None, "--type", help="dataset or job"),
+    db: str | None = DB_OPTION,
+    url: str | None = URL,
+    limit: int = typer.Option(20, "--limit", help="Most results."),
+    json: bool = JSON,
+) -> None:
+    """Find datasets and jobs by name, column or SQL text."""
+    kind = only.upper() if only else None
+    with backend(db, url) as source:
+        answer = source.search(query, filter=kind, limit=limit)
+    if json:
+        render.print_json(answer)
+        return
+    for hit in answer["results"]:
+        out.print(f"{hit['type'].lower():8} {hit['nodeId']}", highlight=False)
+    out.print(f"{answer['totalCount']} found")
+
+
 def show(
     node: str = typer.Argument(..., help="A node reference."),
     db: str | None = DB_OPTION,
