@@ -16,6 +16,7 @@ from threadline.api.guards import RejectNul
 from threadline.api.responses import JsonResponse
 from threadline.api.routes import (
     events,
+    facets,
     health,
     lineage,
     marquez_datasets,
@@ -70,6 +71,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.include_router(lineage.router)
     app.include_router(events.router)
     app.include_router(native.router)
+    app.include_router(facets.router)
     app.include_router(marquez_namespaces.router)
     app.include_router(marquez_datasets.router)
     app.include_router(marquez_jobs.router)

@@ -14,6 +14,7 @@ from threadline.projection.datasetfacets import project_dataset
 from threadline.projection.edges import resweep
 from threadline.projection.entities import job_id
 from threadline.projection.jobversions import refresh_job_version, refresh_latest_run
+from threadline.projection.models import project_predictions
 from threadline.projection.runio import add_input, add_output
 from threadline.projection.runs import (
     apply_nominal_time,
@@ -63,7 +64,7 @@ def _io(
     for record in event.outputs:
         ds = project_dataset(ctx, record, t, key)
         targets.append((ds, record))
-        add_output(
+        version_id = add_output(
             ctx,
             run_id,
             run_uuid,
@@ -74,6 +75,7 @@ def _io(
             io_facets=record.io_facets,
             versioned=versioned,
         )
+        _predictions(ctx, ds, record, version_id=version_id, run_id=run_id, t=t, key=key)
     found = columns.collect(ctx, job=job, job_facets=event.job_facets, outputs=targets, t=t)
     listed_in = {ctx.datasets[_key(r)].id for r in event.inputs}
     listed_out = {ds for ds, _ in targets}
@@ -94,6 +96,21 @@ def _io(
                 versioned=versioned,
             )
     columns.store_edges(ctx, run_id, found, t)
+
+
+def _predictions(
+    ctx: Ctx,
+    ds: int,
+    record: DatasetRecord,
+    *,
+    version_id: int | None,
+    run_id: int | None,
+    t: int,
+    key: str,
+) -> None:
+    facet = record.facets.get("threadline_predictions")
+    if facet is not None and facet.get("records"):
+        project_predictions(ctx, ds, facet, version_id=version_id, run_id=run_id, t=t, key=key)
 
 
 def _key(record: DatasetRecord) -> str:
@@ -149,7 +166,8 @@ def _dataset_event(ctx: Ctx, event: ParsedEvent) -> None:
     t, key = event.event_time_us, event.event_key
     record = event.dataset
     ds = project_dataset(ctx, record, t, key)
-    event_version(ctx, ds, t=t, facets=record.facets, key=key)
+    version_id = event_version(ctx, ds, t=t, facets=record.facets, key=key)
+    _predictions(ctx, ds, record, version_id=version_id, run_id=None, t=t, key=key)
     found = columns.collect(ctx, job=None, job_facets={}, outputs=[(ds, record)], t=t)
     for source in found.extra_inputs:
         found.edge(source, ds, "derived")

@@ -11,6 +11,7 @@ from threadline.model import DatasetRecord
 from threadline.openlineage.checks import is_deleted
 from threadline.projection.context import Ctx, dumps, ident, loads
 from threadline.projection.entities import dataset_id, field_id
+from threadline.projection.models import project_registry
 from threadline.store.tables import (
     dataset_facets,
     dataset_fields,
@@ -56,6 +57,9 @@ def project_dataset(ctx: Ctx, record: DatasetRecord, t: int, key: str) -> int:
         _project_lifecycle(ctx, ds, lifecycle, t, key)
     if any(name in facets for name in KIND_FACETS):
         _refresh_kind(ctx, ds)
+    registry = facets.get("threadline_registry")
+    if registry is not None and not is_deleted(registry):
+        project_registry(ctx, ds, registry, t)
     return ds
 
 

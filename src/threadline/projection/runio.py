@@ -88,8 +88,11 @@ def add_output(
     facets: dict[str, Any],
     io_facets: dict[str, Any],
     versioned: bool = True,
-) -> None:
-    """Record that a run wrote a dataset, creating (or dating) the version it made."""
+) -> int | None:
+    """Record that a run wrote a dataset, creating (or dating) the version it made.
+
+    Returns the id of the dataset version the run wrote (None for static declarations).
+    """
     version_id = (
         output_version(ctx, ds, run_id=run_id, run_uuid=run_uuid, t=t, facets=facets, key=key)
         if versioned
@@ -109,7 +112,7 @@ def add_output(
                 facets=merge_timed(None, io_facets, t, key) or "{}",
             )
         )
-        return
+        return version_id
     values: dict[str, Any] = {}
     merged = merge_timed(row.facets, io_facets, t, key)
     if merged is not None:
@@ -128,3 +131,4 @@ def add_output(
             .where(IO.run_id == run_id, IO.dataset_id == ds, IO.direction == "out")
             .values(**values)
         )
+    return version_id

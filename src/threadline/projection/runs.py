@@ -11,6 +11,7 @@ from threadline.openlineage import run_uuid
 from threadline.openlineage.checks import is_deleted
 from threadline.projection.context import Ctx, dumps, loads
 from threadline.projection.entities import job_id
+from threadline.projection.models import refresh_job_kind
 from threadline.store.tables import job_facets, jobs, run_facets, runs
 from threadline.times import parse_iso_us
 
@@ -141,6 +142,8 @@ def store_facets(
         ["job_id", "name"],
         ["facet", "deleted"],
     )
+    if "threadline_job" in job_level:
+        refresh_job_kind(ctx, job)
 
 
 def _stored_run_facet(ctx: Ctx, run_id: int, name: str) -> dict[str, Any] | None:

@@ -65,6 +65,13 @@ _REFS: dict[str, dict[str, str]] = {
     "run_edges": {"run_id": "run", "src": "node", "dst": "node", "asserter": "node"},
     "node_tags": {"node_id": "node", "tag_id": "tag"},
     "tags": {"id": "drop"},
+    "registry_changes": {"id": "drop", "dataset_id": "node"},
+    "prediction_records": {
+        "id": "drop",
+        "dataset_id": "node",
+        "version_id": "dataset_version",
+        "run_id": "run",
+    },
     "edges": {"id": "drop", "src": "node", "dst": "node", "asserter": "node"},
     "nodes": {"id": "node"},
 }

@@ -327,6 +327,38 @@ edges = Table(
     Index(None, "dst"),
 )
 
+registry_changes = Table(
+    "registry_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dataset_id", Integer, ForeignKey("datasets.id"), nullable=False),
+    Column("change", String(24), nullable=False),
+    Column("version", Text, nullable=False),
+    Column("label", Text, nullable=False, server_default=""),
+    Column("actor", Text),
+    Column("at_us", BigInteger, nullable=False),
+    Index(None, "dataset_id", "at_us"),
+)
+"""Model registry history: versions registered, aliases set and removed, stage transitions
+(``label`` is the alias or stage). Nothing is ever overwritten, so an alias's history
+survives its moves."""
+
+prediction_records = Table(
+    "prediction_records",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dataset_id", Integer, ForeignKey("datasets.id"), nullable=False),
+    Column("version_id", Integer),
+    Column("run_id", Integer),
+    Column("input_hash", String(128), nullable=False),
+    Column("output", Text),
+    Column("at_us", BigInteger, nullable=False),
+    Column("event_key", String(64), nullable=False),
+    Index(None, "input_hash"),
+    Index(None, "dataset_id", "at_us"),
+)
+"""Individual predictions logged per request, each traceable through its prediction set."""
+
 tags = Table(
     "tags",
     metadata,
@@ -362,6 +394,8 @@ inputs and outputs; ``inputs``: a dataset's versions and the inputs read at or a
 
 PROJECTION_TABLES = (
     changes,
+    prediction_records,
+    registry_changes,
     node_tags,
     tags,
     edges,

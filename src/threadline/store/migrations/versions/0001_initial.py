@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 05:45:32.747732
+Create Date: 2026-11-22 06:17:37.064785
 """
 
 from __future__ import annotations
@@ -310,6 +310,52 @@ def upgrade() -> None:
         sa.UniqueConstraint("job_id", "version", name=op.f("uq_job_versions_job_id_version")),
     )
     op.create_table(
+        "prediction_records",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("dataset_id", sa.Integer(), nullable=False),
+        sa.Column("version_id", sa.Integer(), nullable=True),
+        sa.Column("run_id", sa.Integer(), nullable=True),
+        sa.Column("input_hash", sa.String(length=128), nullable=False),
+        sa.Column("output", sa.Text(), nullable=True),
+        sa.Column("at_us", sa.BigInteger(), nullable=False),
+        sa.Column("event_key", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"], ["datasets.id"], name=op.f("fk_prediction_records_dataset_id_datasets")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_prediction_records")),
+    )
+    with op.batch_alter_table("prediction_records", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_prediction_records_dataset_id_at_us"),
+            ["dataset_id", "at_us"],
+            unique=False,
+        )
+        batch_op.create_index(
+            batch_op.f("ix_prediction_records_input_hash"), ["input_hash"], unique=False
+        )
+
+    op.create_table(
+        "registry_changes",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("dataset_id", sa.Integer(), nullable=False),
+        sa.Column("change", sa.String(length=24), nullable=False),
+        sa.Column("version", sa.Text(), nullable=False),
+        sa.Column("label", sa.Text(), server_default="", nullable=False),
+        sa.Column("actor", sa.Text(), nullable=True),
+        sa.Column("at_us", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"], ["datasets.id"], name=op.f("fk_registry_changes_dataset_id_datasets")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_registry_changes")),
+    )
+    with op.batch_alter_table("registry_changes", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_registry_changes_dataset_id_at_us"),
+            ["dataset_id", "at_us"],
+            unique=False,
+        )
+
+    op.create_table(
         "runs",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("uuid", sa.String(length=36), nullable=False),
@@ -422,6 +468,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_runs_asserter_id_start_us"))
 
     op.drop_table("runs")
+    with op.batch_alter_table("registry_changes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_registry_changes_dataset_id_at_us"))
+
+    op.drop_table("registry_changes")
+    with op.batch_alter_table("prediction_records", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_prediction_records_input_hash"))
+        batch_op.drop_index(batch_op.f("ix_prediction_records_dataset_id_at_us"))
+
+    op.drop_table("prediction_records")
     op.drop_table("job_versions")
     op.drop_table("job_facets")
     with op.batch_alter_table("dataset_versions", schema=None) as batch_op:

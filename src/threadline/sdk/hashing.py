@@ -1,0 +1,62 @@
+"""Content versions of local files and directories, DVC-compatible where DVC defines one.
+
+A file's version is the MD5 of its bytes (what DVC 3 records in ``dvc.lock``). A
+directory's is DVC's: the MD5 of the JSON list of its files' ``{"md5", "relpath"}``
+entries, sorted by path, with the suffix ``.dir``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class ContentHash:
+    """What a path hashed to, and how."""
+
+    value: str
+    size: int
+    files: int
+
+
+def file_md5(path: Path) -> str:
+    """Return the MD5 of a file's bytes."""
+    digest = hashlib.md5(usedforsecurity=False)
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def content_hash(path: str | os.PathLike[str]) -> ContentHash:
+    """Hash a file or a directory the way DVC versions them.
+
+    Raises:
+        FileNotFoundError: the path does not exist.
+    """
+    target = Path(path)
+    if target.is_file():
+        return ContentHash(file_md5(target), target.stat().st_size, 1)
+    if not target.is_dir():
+        raise FileNotFoundError(f"{target} does not exist")
+    entries, size = [], 0
+    for file in sorted(p for p in target.rglob("*") if p.is_file()):
+        relpath = file.relative_to(target).as_posix()
+        entries.append({"md5": file_md5(file), "relpath": relpath})
+        size += file.stat().st_size
+    entries.sort(key=lambda e: e["relpath"])
+    listing = json.dumps(entries, sort_keys=True).encode()
+    return ContentHash(
+        hashlib.md5(listing, usedforsecurity=False).hexdigest() + ".dir", size, len(entries)
+    )
+
+
+def data_hash(data: bytes) -> str:
+    """Return the SHA-256 of bytes (inputs of predictions, in-memory data)."""
+    return hashlib.sha256(data).hexdigest()

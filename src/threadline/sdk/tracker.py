@@ -1,0 +1,253 @@
+"""The SDK's entry point: a ``Tracker`` records steps (runs) as OpenLineage events.
+
+    tracker = Tracker(url="http://127.0.0.1:5000")      # or Tracker(db="sqlite:///x.db")
+    with tracker.step("clean", inputs=["data/raw.csv"], outputs=["data/clean.csv"]):
+        ...
+    @tracker.step("train", inputs=[...], outputs=[Model("churn", path="model.pkl")])
+    def train() -> None: ...
+
+A step emits START when it begins (inputs hashed then) and COMPLETE when it ends (outputs
+hashed then), or FAIL with the error. Steps inside steps become child runs (``parent``
+facet, with the root). Each step records where its code lives (git commit, path).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import inspect
+import os
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TypeVar
+
+from openlineage.client.event_v2 import Job, Run, RunEvent, RunState
+from openlineage.client.facet_v2 import error_message_run, parent_run, source_code_location_job
+from openlineage.client.uuid import generate_new_uuid
+
+from threadline.facets import JOB_KINDS, facet
+from threadline.sdk.datasets import Dataset, as_dataset
+from threadline.sdk.emitters import make_client
+from threadline.sdk.gitinfo import SourceLocation, locate
+
+PRODUCER = "https://threadline.dev/sdk"
+F = TypeVar("F", bound=Callable[..., Any])
+_current: contextvars.ContextVar[StepRun | None] = contextvars.ContextVar(
+    "threadline_step", default=None
+)
+
+
+def now() -> str:
+    """Return the current time in ISO 8601 (UTC)."""
+    return datetime.now(timezone.utc).isoformat()
+
+
+@dataclass
+class StepRun:
+    """A running step: its identity, what it reads and writes, facets to add."""
+
+    name: str
+    run_id: str
+    namespace: str
+    inputs: list[Dataset]
+    outputs: list[Dataset]
+    kind: str | None
+    source: SourceLocation | None
+    parent: StepRun | None = None
+    run_facets: dict[str, Any] = field(default_factory=dict)
+    job_facets: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def root(self) -> StepRun:
+        """Return the outermost step."""
+        return self.parent.root if self.parent else self
+
+    def add_input(self, value: Any) -> None:
+        """Declare one more input (recorded at the end of the step)."""
+        self.inputs.append(as_dataset(value))
+
+    def add_output(self, value: Any) -> None:
+        """Declare one more output."""
+        self.outputs.append(as_dataset(value))
+
+    def facet(self, key: str, value: dict[str, Any], *, on: str = "run") -> None:
+        """Attach a facet to the run (``on="run"``) or the job (``on="job"``)."""
+        (self.run_facets if on == "run" else self.job_facets)[key] = value
+
+
+class Tracker:
+    """Records steps and predictions to a Threadline server or a local store.
+
+    Args:
+        url: a Threadline server (``THREADLINE_URL``); events are spooled while it is down.
+        db: a local database instead of a server (``THREADLINE_DATABASE_URL``).
+        namespace: the namespace of jobs (and of in-memory datasets).
+        spool: where undelivered events wait (default ``.threadline/spool``).
+        producer: the ``producer`` URI written into events.
+    """
+
+    def __init__(
+        self,
+        *,
+        url: str | None = None,
+        db: str | None = None,
+        namespace: str = "default",
+        spool: str | os.PathLike[str] | None = None,
+        producer: str = PRODUCER,
+        api_key: str | None = None,
+    ) -> None:
+        url = url or os.environ.get("THREADLINE_URL")
+        db = db or os.environ.get("THREADLINE_DATABASE_URL")
+        self.namespace = namespace
+        self.producer = producer
+        self.client = make_client(
+            url=url,
+            database_url=db,
+            api_key=api_key,
+            spool=spool or Path(".threadline") / "spool",
+        )
+
+    def close(self) -> None:
+        """Deliver what can be delivered and release the connection."""
+        self.flush()
+        self.client.close()
+
+    def flush(self) -> int:
+        """Deliver spooled events; return how many still wait for the server."""
+        flush = getattr(self.client.transport, "flush", None)
+        return int(flush()) if flush else 0
+
+    def emit(self, event: Any) -> None:
+        """Emit one OpenLineage event (an openlineage-python event object)."""
+        self.client.emit(event)
+
+    # --- steps ------------------------------------------------------------------------------
+
+    def step(
+        self,
+        name: str,
+        *,
+        inputs: Iterable[Any] = (),
+        outputs: Iterable[Any] = (),
+        kind: str | None = None,
+        namespace: str | None = None,
+    ) -> _StepScope:
+        """Return a context manager (and decorator) recording one run of job ``name``."""
+        if kind is not None and kind not in JOB_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(JOB_KINDS)}")
+        return _StepScope(
+            self,
+            name,
+            [as_dataset(i) for i in inputs],
+            [as_dataset(o) for o in outputs],
+            kind,
+            namespace or self.namespace,
+        )
+
+    def _event(self, state: RunState, run: StepRun, *, outputs: bool) -> RunEvent:
+        run_facets = dict(run.run_facets)
+        if run.parent is not None:
+            root = run.root
+            run_facets["parent"] = parent_run.ParentRunFacet(
+                run=parent_run.Run(runId=run.parent.run_id),
+                job=parent_run.Job(namespace=run.parent.namespace, name=run.parent.name),
+                root=parent_run.Root(
+                    run=parent_run.RootRun(runId=root.run_id),
+                    job=parent_run.RootJob(namespace=root.namespace, name=root.name),
+                ),
+            )
+        job_facets = dict(run.job_facets)
+        if run.kind:
+            job_facets["threadline_job"] = facet("threadline_job", kind=run.kind)
+        if run.source is not None:
+            job_facets["sourceCodeLocation"] = _location(run.source)
+        return RunEvent(
+            eventType=state,
+            eventTime=now(),
+            producer=self.producer,
+            run=Run(runId=run.run_id, facets=run_facets or None),
+            job=Job(namespace=run.namespace, name=run.name, facets=job_facets or None),
+            inputs=[d.as_input(self.namespace) for d in run.inputs],
+            outputs=[d.as_output(self.namespace) for d in run.outputs] if outputs else [],
+        )
+
+    @contextmanager
+    def _running(self, scope: _StepScope, source: SourceLocation | None) -> Iterator[StepRun]:
+        run = StepRun(
+            scope.name,
+            str(generate_new_uuid()),
+            scope.namespace,
+            list(scope.inputs),
+            list(scope.outputs),
+            scope.kind,
+            source,
+            parent=_current.get(),
+        )
+        token = _current.set(run)
+        self.emit(self._event(RunState.START, run, outputs=False))
+        try:
+            yield run
+        except BaseException as exc:
+            run.run_facets["errorMessage"] = error_message_run.ErrorMessageRunFacet(
+                message=f"{type(exc).__name__}: {exc}",
+                programmingLanguage="python",
+                stackTrace="".join(traceback.format_exception(exc)),
+            )
+            self.emit(self._event(RunState.FAIL, run, outputs=False))
+            raise
+        else:
+            self.emit(self._event(RunState.COMPLETE, run, outputs=True))
+        finally:
+            _current.reset(token)
+
+
+def _location(source: SourceLocation) -> source_code_location_job.SourceCodeLocationJobFacet:
+    return source_code_location_job.SourceCodeLocationJobFacet(
+        type="git" if source.commit else "file",
+        url=source.remote or f"file://{source.path}",
+        repoUrl=source.remote,
+        path=source.path,
+        version=source.commit,
+        branch=source.branch,
+    )
+
+
+class _StepScope:
+    """One declared step; use it with ``with`` or as a decorator."""
+
+    def __init__(
+        self,
+        tracker: Tracker,
+        name: str,
+        inputs: list[Dataset],
+        outputs: list[Dataset],
+        kind: str | None,
+        namespace: str,
+    ) -> None:
+        self.tracker, self.name, self.kind, self.namespace = tracker, name, kind, namespace
+        self.inputs, self.outputs = inputs, outputs
+        self._stack: list[Any] = []
+
+    def __enter__(self) -> StepRun:
+        caller = inspect.stack()[1].filename
+        manager = self.tracker._running(self, locate(caller) if Path(caller).exists() else None)
+        self._stack.append(manager)
+        return manager.__enter__()
+
+    def __exit__(self, *exc: Any) -> bool | None:
+        result: bool | None = self._stack.pop().__exit__(*exc)
+        return result
+
+    def __call__(self, function: F) -> F:
+        source = inspect.getsourcefile(function)
+
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self.tracker._running(self, locate(source) if source else None):
+                return function(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
