@@ -150,7 +150,7 @@ def dataframe_schema(df: Any) -> Facets:
 
 def dataframe_hash(df: Any) -> str:
     """Return a stable hash of a pandas DataFrame's values, index and columns."""
-    import pandas as pd  # type: ignore[import-untyped]
+    import pandas as pd
 
     digest = hashlib.sha256()
     digest.update(pd.util.hash_pandas_object(df, index=True).values.tobytes())
