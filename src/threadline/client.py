@@ -117,6 +117,10 @@ class Client:
         """Search dataset and job names, columns and SQL (Marquez's ``/search``)."""
         return dict(self._get("/api/v1/search", {"q": query, **params}))
 
+    def model_registry(self, model: str) -> dict[str, Any]:
+        """Return a model's registry state: aliases, stages, versions, full history."""
+        return dict(self._get(f"{NATIVE}/models/registry", {"model": model}))
+
     def node(self, ref: str) -> dict[str, Any]:
         """Return everything known about one node."""
         return dict(self._get(f"{NATIVE}/nodes/{ref}", {}))

@@ -37,6 +37,7 @@ from threadline.queries.marquez import search as mq_search
 from threadline.queries.marquez import versions as mq_versions
 from threadline.queries.options import QueryOptions, parse_as_of
 from threadline.queries.paths import PathResult, path
+from threadline.queries.registry import registry
 from threadline.queries.resolve import resolve
 from threadline.settings import Settings
 from threadline.store import Store, StoredEvent
@@ -99,6 +100,18 @@ class LineageService:
                 f"a batch holds at most {self.settings.max_batch_events} events; got {len(value)}"
             )
         return self.ingest_values(value)
+
+    def check_value(self, value: Any) -> str | None:
+        """Return why an event would be refused, or None if it would be accepted."""
+        try:
+            payload = dump_element(value)
+            check_value(
+                value, max_depth=self.settings.max_json_depth, nul_possible=may_hold_nul(payload)
+            )
+            parse_event(_not_admin(value), payload)
+        except ClientError as exc:
+            return exc.message
+        return None
 
     def ingest_values(self, values: Iterable[Any]) -> BatchOutcome:
         """Validate decoded events and store the valid ones; report each invalid one."""
@@ -195,6 +208,13 @@ class LineageService:
         """Log and project an admin event (tags, soft deletes, namespace details)."""
         self.store.ingest([admin_event(action, target, **details)], now_us(), project)
         self.index.note_write()
+
+    # --- models ------------------------------------------------------------------------------
+
+    def model_registry(self, model: str) -> dict[str, Any]:
+        """Return a model's registry state: aliases, stages, versions, full history."""
+        with self.store.read() as conn:
+            return registry(conn, model)
 
     # --- lineage queries ----------------------------------------------------------------------
 

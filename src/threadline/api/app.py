@@ -23,6 +23,7 @@ from threadline.api.routes import (
     marquez_jobs,
     marquez_lineage,
     marquez_namespaces,
+    models,
     native,
 )
 from threadline.errors import ThreadlineError
@@ -72,6 +73,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.include_router(events.router)
     app.include_router(native.router)
     app.include_router(facets.router)
+    app.include_router(models.router)
     app.include_router(marquez_namespaces.router)
     app.include_router(marquez_datasets.router)
     app.include_router(marquez_jobs.router)

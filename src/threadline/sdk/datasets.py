@@ -49,8 +49,10 @@ class Dataset:
         parts = urlsplit(text)
         if parts.scheme and parts.scheme != "file" and len(parts.scheme) > 1:
             return self.namespace or f"{parts.scheme}://{parts.netloc}", parts.path.lstrip("/")
+        if self.namespace and self.namespace != "file":
+            return self.namespace, text  # a name within a namespace of the caller's choosing
         path = parts.path if parts.scheme == "file" else text
-        return self.namespace or "file", str(Path(path).resolve())
+        return "file", str(Path(path).resolve())
 
     def describe(self, default_namespace: str) -> tuple[str, str, Facets]:
         """Return (namespace, name, facets) as of now (hashing local content)."""

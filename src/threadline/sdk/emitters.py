@@ -42,6 +42,21 @@ class LocalTransport(Transport):
             raise ValueError(f"event refused: {outcome.failed[0].reason}")
         return outcome
 
+    def emit_batch(self, events: list[Any]) -> None:
+        """Store events in one transaction; raise (storing nothing) if any is refused."""
+        dicts = [Serde.to_dict(event) for event in events]
+        for value in dicts:  # validate all first: a refused event must not leave half a batch
+            problem = self.service.check_value(value)
+            if problem:
+                raise ValueError(f"event refused: {problem}")
+        outcome = self.service.ingest_values(dicts)
+        if outcome.failed:
+            raise ValueError(f"event refused: {outcome.failed[0].reason}")
+
+    def read(self, method: str, *args: Any) -> Any:
+        """Ask the store a question (a ``LineageService`` method)."""
+        return getattr(self.service, method)(*args)
+
     def close(self, timeout: float = -1) -> bool:
         """Release the store."""
         self.store.close()
@@ -74,6 +89,7 @@ class SpoolingTransport(Transport):
         self.spool = Path(spool)
         self.spool.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self.url, self.api_key = url, api_key
 
     def _pending(self) -> list[Path]:
         return sorted(self.spool.glob("*.json"))
@@ -102,6 +118,33 @@ class SpoolingTransport(Transport):
                     return len(self._pending())
                 path.unlink()
             return 0
+
+    def emit_batch(self, events: list[Any]) -> None:
+        """Send events as one batch (one transaction on the server); spool them if it is down."""
+        from threadline.client import Client
+        from threadline.errors import StoreUnavailable
+
+        payloads = [Serde.to_json(event).encode() for event in events]
+        if self.flush() == 0:
+            try:
+                with Client(self.url, api_key=self.api_key) as client:
+                    answer = client.send(orjson.loads(p) for p in payloads)
+            except StoreUnavailable:
+                answer = None
+            if answer is not None:
+                if answer.get("failed_events"):
+                    raise ValueError(f"events refused: {answer['failed_events'][:3]}")
+                return
+        with self._lock:
+            for payload in payloads:
+                self._write(payload)
+
+    def read(self, method: str, *args: Any) -> Any:
+        """Ask the server a question (a ``threadline.client.Client`` method)."""
+        from threadline.client import Client
+
+        with Client(self.url, api_key=self.api_key) as client:
+            return getattr(client, method)(*args)
 
     def emit(self, event: Any) -> Any:
         """Send an event after the spooled ones, or spool it."""

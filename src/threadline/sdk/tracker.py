@@ -125,6 +125,24 @@ class Tracker:
         """Emit one OpenLineage event (an openlineage-python event object)."""
         self.client.emit(event)
 
+    def emit_batch(self, events: list[Any]) -> None:
+        """Emit events together: stored in one transaction, or (server down) spooled in order.
+
+        Raises:
+            ValueError: an event was refused; nothing of the batch is stored locally.
+        """
+        self.client.transport.emit_batch(events)
+
+    def model_registry(self, model: str) -> dict[str, Any] | None:
+        """Return what Threadline knows of a model's registry (None for an unknown model)."""
+        from threadline.errors import NotFound
+
+        try:
+            answer: dict[str, Any] = self.client.transport.read("model_registry", model)
+        except NotFound:
+            return None
+        return answer
+
     # --- steps ------------------------------------------------------------------------------
 
     def step(
