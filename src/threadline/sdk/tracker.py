@@ -131,14 +131,16 @@ class Tracker:
         Raises:
             ValueError: an event was refused; nothing of the batch is stored locally.
         """
-        self.client.transport.emit_batch(events)
+        transport: Any = self.client.transport
+        transport.emit_batch(events)
 
     def model_registry(self, model: str) -> dict[str, Any] | None:
         """Return what Threadline knows of a model's registry (None for an unknown model)."""
         from threadline.errors import NotFound
 
         try:
-            answer: dict[str, Any] = self.client.transport.read("model_registry", model)
+            transport: Any = self.client.transport
+            answer: dict[str, Any] = transport.read("model_registry", model)
         except NotFound:
             return None
         return answer
