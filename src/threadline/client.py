@@ -121,6 +121,30 @@ class Client:
         """Return a model's registry state: aliases, stages, versions, full history."""
         return dict(self._get(f"{NATIVE}/models/registry", {"model": model}))
 
+    def model_lineage(self, model: str, as_of: str | None = None) -> dict[str, Any]:
+        """Return what trained a model version, how it was checked, where it serves."""
+        return dict(self._get(f"{NATIVE}/models/lineage", {"model": model, "as_of": as_of}))
+
+    def model_check(self, model: str | None = None) -> list[dict[str, Any]]:
+        """Check that model versions can be rebuilt exactly."""
+        return list(self._get(f"{NATIVE}/models/check", {"model": model})["models"])
+
+    def affected(
+        self,
+        dataset: str,
+        *,
+        version: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> dict[str, Any]:
+        """Return the models, deployments and predictions built on some dataset versions."""
+        params = {"dataset": dataset, "version": version, "from": since, "to": until}
+        return dict(self._get(f"{NATIVE}/affected", params))
+
+    def audit_report(self, model: str) -> dict[str, Any]:
+        """Return the audit report of a model version."""
+        return dict(self._get(f"{NATIVE}/audit/report", {"model": model}))
+
     def node(self, ref: str) -> dict[str, Any]:
         """Return everything known about one node."""
         return dict(self._get(f"{NATIVE}/nodes/{ref}", {}))

@@ -22,6 +22,7 @@ from threadline.model import (
 from threadline.openlineage import check_value, decode_body, may_hold_nul, parse_event, parse_json
 from threadline.openlineage.body import dump_element
 from threadline.projection import project
+from threadline.queries.audit import audit_report
 from threadline.queries.changes import DiffResult, OrphansResult, diff, orphans
 from threadline.queries.details import node_details
 from threadline.queries.impact import ImpactResult, impact
@@ -35,9 +36,11 @@ from threadline.queries.marquez import namespaces as mq_namespaces
 from threadline.queries.marquez import runs as mq_runs
 from threadline.queries.marquez import search as mq_search
 from threadline.queries.marquez import versions as mq_versions
+from threadline.queries.models import model_lineage
 from threadline.queries.options import QueryOptions, parse_as_of
 from threadline.queries.paths import PathResult, path
 from threadline.queries.registry import registry
+from threadline.queries.reproduce import affected, model_check, models_check
 from threadline.queries.resolve import resolve
 from threadline.settings import Settings
 from threadline.store import Store, StoredEvent
@@ -215,6 +218,39 @@ class LineageService:
         """Return a model's registry state: aliases, stages, versions, full history."""
         with self.store.read() as conn:
             return registry(conn, model)
+
+    def model_lineage(self, model: str, as_of: str | None = None) -> dict[str, Any]:
+        """Return what trained a model version, how it was checked, where it serves."""
+        when = parse_as_of(as_of)
+        state = self.index.state()
+        with self.store.read() as conn:
+            return model_lineage(conn, state, model, when)
+
+    def model_check(self, model: str | None = None) -> list[dict[str, Any]]:
+        """Check that model versions (one, or the newest of each) can be rebuilt exactly."""
+        state = self.index.state()
+        with self.store.read() as conn:
+            return [model_check(conn, state, model)] if model else models_check(conn, state)
+
+    def affected(
+        self,
+        dataset: str,
+        *,
+        version: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> dict[str, Any]:
+        """Return the models, deployments and predictions built on some dataset versions."""
+        start, end = parse_as_of(since, "from"), parse_as_of(until, "to")
+        state = self.index.state()
+        with self.store.read() as conn:
+            return affected(conn, state, dataset, version=version, since=start, until=end)
+
+    def audit_report(self, model: str) -> dict[str, Any]:
+        """Return the audit report of a model version (lineage, checks, proof)."""
+        state = self.index.state()
+        with self.store.read() as conn:
+            return audit_report(conn, state, model)
 
     # --- lineage queries ----------------------------------------------------------------------
 

@@ -27,6 +27,18 @@ class Backend(Protocol):
     def orphans(self, **params: Any) -> dict[str, Any]: ...
     def node(self, ref: str) -> dict[str, Any]: ...
     def search(self, query: str, **params: Any) -> dict[str, Any]: ...
+    def model_registry(self, model: str) -> dict[str, Any]: ...
+    def model_lineage(self, model: str, as_of: str | None = None) -> dict[str, Any]: ...
+    def model_check(self, model: str | None = None) -> list[dict[str, Any]]: ...
+    def affected(
+        self,
+        dataset: str,
+        *,
+        version: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> dict[str, Any]: ...
+    def audit_report(self, model: str) -> dict[str, Any]: ...
 
 
 class LocalBackend:
@@ -72,6 +84,12 @@ class LocalBackend:
 
     def search(self, query: str, **params: Any) -> dict[str, Any]:
         return dict(self.service.marquez_search(query, **params))
+
+    def __getattr__(self, name: str) -> Any:
+        # Model questions answer in JSON already: the service method is the answer.
+        if name in ("model_registry", "model_lineage", "model_check", "affected", "audit_report"):
+            return getattr(self.service, name)
+        raise AttributeError(name)
 
 
 @contextmanager

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from threadline import __version__
-from threadline.cli import audit, db, demo, ingest, query, serve
+from threadline.cli import audit, db, demo, ingest, models, query, serve
 from threadline.cli.common import out
 
 app = typer.Typer(
@@ -31,6 +31,9 @@ for name in (
     "show",
 ):
     app.command(name)(getattr(query, name))
+app.command("affected")(models.affected)
+app.add_typer(models.app, name="model")
+audit.app.command("report")(models.report)
 app.add_typer(audit.app, name="audit")
 app.add_typer(db.app, name="db")
 
