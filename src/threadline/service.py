@@ -22,6 +22,7 @@ from threadline.model import (
 from threadline.openlineage import check_value, decode_body, may_hold_nul, parse_event, parse_json
 from threadline.openlineage.body import dump_element
 from threadline.projection import project
+from threadline.queries.admission import refusal
 from threadline.queries.audit import audit_report
 from threadline.queries.changes import DiffResult, OrphansResult, diff, orphans
 from threadline.queries.details import node_details
@@ -87,6 +88,7 @@ class LineageService:
         raw, value = self.parse_body(body, content_encoding=content_encoding)
         check_value(value, max_depth=self.settings.max_json_depth, nul_possible=may_hold_nul(raw))
         event = parse_event(_not_admin(value), raw)
+        self._admit(event)
         outcome = self.store.ingest([event], now_us(), project)[0]
         self.index.note_write()
         return outcome
@@ -138,9 +140,26 @@ class LineageService:
         failed.sort(key=lambda f: f.index)
         return BatchOutcome(received, tuple(accepted), tuple(failed))
 
+    def _admit(self, event: ParsedEvent) -> None:
+        """Refuse an event that contradicts the store (see ``queries.admission``)."""
+        if not any("threadline_predictions" in o.facets for o in event.outputs):
+            return  # only prediction sets need a look at the store
+        with self.store.read() as conn:
+            refused = refusal(conn, event)
+        if refused is not None:
+            raise InvalidEvent(*refused)
+
     def _store_valid(
         self, valid: list[tuple[int, ParsedEvent]], failed: list[FailedEvent]
     ) -> list[IngestOutcome]:
+        admitted = []
+        for index, event in valid:
+            try:
+                self._admit(event)
+                admitted.append((index, event))
+            except InvalidEvent as exc:
+                failed.append(FailedEvent(index, exc.message, retriable=False))
+        valid = admitted
         if not valid:
             return []
         try:

@@ -12,12 +12,24 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import requests
 from openlineage.client import OpenLineageClient
 from openlineage.client.serde import Serde
 from openlineage.client.transport import Transport
 from openlineage.client.transport.http import HttpConfig, HttpTransport
 
 log = logging.getLogger("threadline.sdk")
+
+
+class EventRefused(ValueError):
+    """The server refused an event as invalid (a 4xx answer)."""
+
+
+def _reason(exc: requests.HTTPError) -> str:
+    try:
+        return str(exc.response.json().get("message"))  # type: ignore[union-attr]
+    except (ValueError, AttributeError):
+        return str(exc)
 
 
 class LocalTransport(Transport):
@@ -39,7 +51,7 @@ class LocalTransport(Transport):
         """Store one event; raise if it is refused."""
         outcome = self.service.ingest_values([Serde.to_dict(event)])
         if outcome.failed:
-            raise ValueError(f"event refused: {outcome.failed[0].reason}")
+            raise EventRefused(outcome.failed[0].reason)
         return outcome
 
     def emit_batch(self, events: list[Any]) -> None:
@@ -102,20 +114,41 @@ class SpoolingTransport(Transport):
         tmp.replace(self.spool / f"{number:012d}.json")
 
     def _send(self, payload: bytes) -> bool:
+        """Send; False when the server cannot take it now (down, overloaded: retry later).
+
+        Raises:
+            EventRefused: the server refused the event itself (a 4xx): retrying cannot help.
+        """
         try:
             self.http.emit(orjson.loads(payload))  # the transport serialises dicts as events
-        except Exception as exc:  # the server is down or refused it: keep it for later
+        except requests.HTTPError as exc:
+            status = exc.response.status_code if exc.response is not None else 0
+            if 400 <= status < 500 and status not in (408, 429):
+                raise EventRefused(_reason(exc)) from None
+            log.warning("Threadline server answered %s; event spooled", status)
+            return False
+        except Exception as exc:  # the server is down or unreachable: keep it for later
             log.warning("Threadline server unavailable (%s); event spooled", exc)
             return False
         return True
 
     def flush(self) -> int:
-        """Deliver spooled events in order; return how many are still waiting."""
+        """Deliver spooled events in order; return how many are still waiting.
+
+        A spooled event the server refuses is moved to ``rejected/`` (and logged) so it
+        does not hold back the others.
+        """
         with self._lock:
-            pending = self._pending()
-            for path in pending:
-                if not self._send(path.read_bytes()):
-                    return len(self._pending())
+            for path in self._pending():
+                try:
+                    if not self._send(path.read_bytes()):
+                        return len(self._pending())
+                except EventRefused as exc:
+                    log.error("spooled event %s refused: %s", path.name, exc)
+                    rejected = self.spool / "rejected"
+                    rejected.mkdir(exist_ok=True)
+                    path.replace(rejected / path.name)
+                    continue
                 path.unlink()
             return 0
 
@@ -147,7 +180,11 @@ class SpoolingTransport(Transport):
             return getattr(client, method)(*args)
 
     def emit(self, event: Any) -> Any:
-        """Send an event after the spooled ones, or spool it."""
+        """Send an event after the spooled ones, or spool it.
+
+        Raises:
+            EventRefused: the server refused this event (it is not spooled).
+        """
         payload = Serde.to_json(event).encode()
         with self._lock:
             if self._pending() or not self._send(payload):
