@@ -93,6 +93,7 @@ def describe_versions(conn: Connection, ids: list[int]) -> dict[int, dict[str, A
                 "createdAt": format_iso_us(row.created_us),
                 "pinned": bool(row.explicit),
                 "implicit": bool(row.implicit),
+                "hashed": "threadline_contentHash" in loads(row.facets),
                 "producedBy": row.run_id,
                 "datasetId": int(row.dataset),
             }
@@ -193,7 +194,7 @@ def downstream_of(
 
 
 def _public(info: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in info.items() if k not in ("producedBy", "datasetId")}
+    return {k: v for k, v in info.items() if k not in ("producedBy", "datasetId", "hashed")}
 
 
 def _public_run(info: dict[str, Any]) -> dict[str, Any]:

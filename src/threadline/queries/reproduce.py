@@ -8,6 +8,7 @@ from sqlalchemy import Connection, select
 
 from threadline.errors import InvalidParameter, NotFound
 from threadline.index import IndexState
+from threadline.index.traverse import neighbours
 from threadline.queries.models import (
     describe_runs,
     describe_versions,
@@ -23,10 +24,12 @@ from threadline.store.tables import dataset_versions, datasets
 def model_check(conn: Connection, state: IndexState, text: str) -> dict[str, Any]:
     """Check a model version can be rebuilt exactly: pinned data, pinned code.
 
-    A dataset version is pinned when it is content-addressed (a ``version`` facet: a hash,
-    a snapshot id) or was produced by a run of the checked chain; a version that was read
-    before anything recorded writing it is not. A run's code is pinned when its job version
-    names a source commit (or a SQL or source-code hash).
+    Walking upstream from the model version, a dataset version that is content-addressed
+    (hashed, or named by a version facet with no recorded producer) is pinned and ends the
+    walk; any other version must have been produced by a run whose code is pinned (a source
+    commit, or a SQL or source-code hash) and whose own inputs are pinned in turn. A version
+    read before anything recorded writing it is not pinned. Registration runs only copy a
+    model into the registry and need no code.
     """
     model = find_model(conn, text)
     assert model.version is not None
@@ -34,29 +37,61 @@ def model_check(conn: Connection, state: IndexState, text: str) -> dict[str, Any
     upstream, up_runs = reach_versions(state, [vid], down=False)
     versions = describe_versions(conn, list(upstream))
     run_info = describe_runs(conn, list(up_runs))
+    producers = _producers(state, list(upstream))
     problems: list[dict[str, str]] = []
-    for info in sorted(versions.values(), key=lambda v: v["id"]):
-        if not info["pinned"] and info["producedBy"] is None:
+    checked_versions, checked_runs = 0, 0
+    todo, seen = [vid], set()
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        checked_versions += 1
+        info = versions[current]
+        if current != vid and (info["hashed"] or (info["pinned"] and not producers.get(current))):
+            continue
+        if not producers.get(current):
             reason = (
                 "read before any recorded write, with no version facet"
                 if info["implicit"]
-                else "no content hash or version facet, and no producing run"
+                else "not content-addressed, and no recorded run produced it"
             )
             problems.append({"node": info["id"], "problem": reason})
-    for run in sorted(run_info.values(), key=lambda r: r["id"]):
-        code = run["code"]
-        if not (code["commit"] or code["sqlHash"] or code["sourceHash"]):
-            problems.append(
-                {"node": run["id"], "problem": f"{run['job']}: code not pinned to a commit"}
-            )
-        if run["state"] != "COMPLETE":
-            problems.append({"node": run["id"], "problem": f"{run['job']}: run is {run['state']}"})
+            continue
+        for run_id in producers[current]:
+            checked_runs += 1
+            run = run_info[run_id]
+            problems.extend(_run_problems(run))
+            todo.extend(_inputs(state, run_id))
     return {
         "model": model.ref,
         "reproducible": not problems,
-        "problems": problems,
-        "checked": {"datasetVersions": len(versions), "runs": len(run_info)},
+        "problems": sorted(problems, key=lambda p: (p["node"], p["problem"])),
+        "checked": {"datasetVersions": checked_versions, "runs": checked_runs},
     }
+
+
+def _producers(state: IndexState, version_ids: list[int]) -> dict[int, list[int]]:
+    return {
+        v: [p // 2 for p, _k in neighbours(state.version, 2 * v, down=False, as_of=None)]
+        for v in version_ids
+    }
+
+
+def _inputs(state: IndexState, run_id: int) -> list[int]:
+    return [p // 2 for p, _k in neighbours(state.version, 2 * run_id + 1, down=False, as_of=None)]
+
+
+def _run_problems(run: dict[str, Any]) -> list[dict[str, str]]:
+    found = []
+    code = run["code"]
+    if run["kind"] != "registration" and not (
+        code["commit"] or code["sqlHash"] or code["sourceHash"]
+    ):
+        found.append({"node": run["id"], "problem": f"{run['job']}: code not pinned to a commit"})
+    if run["state"] != "COMPLETE":
+        found.append({"node": run["id"], "problem": f"{run['job']}: run is {run['state']}"})
+    return found
 
 
 def models_check(conn: Connection, state: IndexState) -> list[dict[str, Any]]:

@@ -1,0 +1,1 @@
+"""Integrations: tools whose runs Threadline records as OpenLineage events through the SDK."""
