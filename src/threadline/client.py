@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import orjson
@@ -147,4 +148,4 @@ class Client:
 
     def node(self, ref: str) -> dict[str, Any]:
         """Return everything known about one node."""
-        return dict(self._get(f"{NATIVE}/nodes/{ref}", {}))
+        return dict(self._get(f"{NATIVE}/nodes/{quote(ref, safe=':/@')}", {}))

@@ -15,7 +15,7 @@ from threadline.settings import Settings
 if TYPE_CHECKING:
     from threadline.service import LineageService
 
-out = Console()
+out = Console(soft_wrap=True)  # one line per fact: output stays greppable
 err = Console(stderr=True)
 
 DB_OPTION = typer.Option(

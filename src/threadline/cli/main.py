@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from threadline import __version__
-from threadline.cli import audit, db, demo, ingest, models, query, serve
+from threadline.cli import audit, db, demo, dvc, ingest, mlflow, models, query, serve
 from threadline.cli.common import out
 
 app = typer.Typer(
@@ -36,6 +36,8 @@ app.add_typer(models.app, name="model")
 audit.app.command("report")(models.report)
 app.add_typer(audit.app, name="audit")
 app.add_typer(db.app, name="db")
+app.add_typer(dvc.app, name="dvc")
+app.add_typer(mlflow.app, name="mlflow")
 
 
 @app.command("version")

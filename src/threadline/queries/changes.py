@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, select
 
-from threadline.errors import InvalidParameter
+from threadline.errors import InvalidParameter, NotFound
 from threadline.index import IndexState
 from threadline.index.loader import EDGE_KINDS, KIND_NAMES, NODE_DATASET
 from threadline.model import LineageEdge, NodeInfo, Resolved
@@ -90,9 +90,11 @@ def _scope(
     scope: set[int] = set()
     for when in times:
         entity = replace(opts, as_of=when, granularity="entity", direction="both")
-        found, _edges, _reason = reach(
-            start_for(conn, state, root, entity), entity, collect_edges=False
-        )
+        try:
+            start = start_for(conn, state, root, entity)
+        except NotFound:  # the node did not exist yet then: nothing around it either
+            continue
+        found, _edges, _reason = reach(start, entity, collect_edges=False)
         scope.update(found)
     return scope
 

@@ -53,7 +53,7 @@ def _runs(conn: Connection, where: Any) -> list[dict[str, Any]]:
     }
     return [
         {
-            "id": row.uuid,
+            "id": f"run:{row.uuid}",
             "state": row.state,
             "startedAt": format_iso_us(row.started_us or row.start_us),
             "endedAt": format_iso_us(row.ended_us),

@@ -16,7 +16,16 @@ from threadline.index.traverse import Reach, bfs
 from threadline.model import LineageEdge, LineageNode, LineageResult, NodeInfo, Resolved
 from threadline.queries.hydrate import describe_entities, describe_runs, describe_versions
 from threadline.queries.options import QueryOptions
-from threadline.store.tables import dataset_versions, datasets, jobs, runs
+from threadline.store.codec import loads
+from threadline.store.tables import (
+    dataset_fields,
+    dataset_schemas,
+    dataset_versions,
+    datasets,
+    jobs,
+    run_edges,
+    runs,
+)
 from threadline.times import format_iso_us
 
 
@@ -63,19 +72,46 @@ def start_for(conn: Connection, state: IndexState, root: Resolved, opts: QueryOp
             raise InvalidParameter(f"{root.ref} has no entity-level node")
         return Start(state.entity, [node], blocked, "entity")
     if opts.granularity == "column":
-        return Start(state.column, _column_roots(state, root), blocked, "column")
+        return Start(state.column, _column_roots(conn, state, root, opts.as_of), blocked, "column")
     return Start(state.version, [_version_root(conn, root, opts.as_of)], frozenset(), "version")
 
 
-def _column_roots(state: IndexState, root: Resolved) -> list[int]:
+def _column_roots(
+    conn: Connection, state: IndexState, root: Resolved, as_of: int | None
+) -> list[int]:
     if root.type == "datasetField":
         return [root.id]
     if root.type in ("dataset", "datasetVersion") and root.dataset is not None:
         fields = np.nonzero(state.nodes.field_dataset == root.dataset)[0].tolist()
+        if as_of is not None:
+            known = fields_known_at(conn, root.dataset, as_of)
+            fields = [f for f in fields if f in known]
         return [root.dataset, *fields]
     raise InvalidParameter(
         "column lineage starts from a dataset or a dataset field, not a job or run"
     )
+
+
+def fields_known_at(conn: Connection, dataset: int, as_of: int) -> set[int]:
+    """Return the dataset's fields that events up to ``as_of`` had named (schema or lineage)."""
+    s, f, e = dataset_schemas.c, dataset_fields.c, run_edges.c
+    paths: set[str] = set()
+    for row in conn.execute(
+        select(s.fields).where(s.dataset_id == dataset, s.observed_us <= as_of)
+    ):
+        paths.update(field["path"] for field in loads(row.fields))
+    ids = {
+        int(row.id)
+        for row in conn.execute(select(f.id, f.path).where(f.dataset_id == dataset))
+        if row.path in paths
+    }
+    fields = select(f.id).where(f.dataset_id == dataset)
+    for column in (e.src, e.dst):
+        for row in conn.execute(
+            select(column.label("node")).where(column.in_(fields), e.bound_us <= as_of)
+        ):
+            ids.add(int(row.node))
+    return ids
 
 
 def _version_root(conn: Connection, root: Resolved, as_of: int | None) -> int:
