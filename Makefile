@@ -4,26 +4,26 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint typecheck pytest install install-server clean
+.PHONY: demo test lint typecheck pytest install install-demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
 # Reinstall when the dependency list changes.
-$(VENV)/.installed-server: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[server]"
+$(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[demo]"
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[all,test]"
-	touch $@ $(VENV)/.installed-server
+	touch $@ $(VENV)/.installed-demo
 
-install-server: $(VENV)/.installed-server
+install-demo: $(VENV)/.installed-demo
 install: $(VENV)/.installed-test
 
-## The main job: record the sample pipeline into threadline-demo.db and serve it on :5000.
-demo: install-server
+## The main job: the NEPSE stock-price demo (DVC + MLflow) recorded and served on :5000.
+demo: install-demo
 	$(BIN)/threadline demo
 
 ## The whole test suite: lint, types, tests on SQLite and PostgreSQL.
@@ -40,4 +40,4 @@ pytest: install
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache threadline-demo.db*
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache threadline-demo

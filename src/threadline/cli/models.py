@@ -51,10 +51,16 @@ def lineage(
     out.print(f"params {training.get('params')} metrics {training.get('metrics')}", highlight=False)
     _rows("training data", answer["trainingData"], ["id", "pinned"])
     _rows("raw sources", answer["rawSources"], ["id", "pinned"])
-    _rows("validation", answer["validations"], ["id", "state", "results"])
+    validations = [{**v, "results": _facet_text(v["results"])} for v in answer["validations"]]
+    _rows("validation", validations, ["id", "job", "state", "results"])
     _rows("registry history", answer["registry"]["history"], ["at", "type", "version", "label"])
     _rows("deployments", answer["deployments"], ["id", "environment", "deployedBy"])
     _rows("prediction sets", answer["predictions"], ["id", "createdAt"])
+
+
+def _facet_text(facet: dict[str, Any] | None) -> str:
+    """Return a facet's own fields as ``key=value`` pairs (without ``_producer``/``_schemaURL``)."""
+    return ", ".join(f"{k}={v}" for k, v in (facet or {}).items() if not k.startswith("_"))
 
 
 @app.command("check")

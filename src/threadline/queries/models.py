@@ -25,6 +25,7 @@ from threadline.store.tables import (
     job_versions,
     jobs,
     run_facets,
+    run_io,
     runs,
 )
 from threadline.times import format_iso_us
@@ -198,7 +199,7 @@ def _public(info: dict[str, Any]) -> dict[str, Any]:
 
 
 def _public_run(info: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in info.items() if k not in ("parentRunId", "facets")}
+    return {k: v for k, v in info.items() if k not in ("parentRunId", "facets", "runId")}
 
 
 def model_lineage(
@@ -212,13 +213,14 @@ def model_lineage(
     versions = describe_versions(conn, list(upstream))
     run_info = describe_runs(conn, list(up_runs))
     me = versions[vid]
-    training = run_info.get(me["producedBy"] or -1)
-    raw = [_public(v) for i, v in versions.items() if i != vid and v["producedBy"] is None]
-    inputs = [
+    training = _training_run(run_info, up_runs, me["producedBy"])
+    raw = [
         _public(v)
         for i, v in versions.items()
-        if training and v["id"] != me["id"] and upstream[i] == 2
+        if i != vid and _is_raw(v, run_info.get(v["producedBy"] or -1))
     ]
+    read = _read_versions(conn, training["runId"]) if training else set()
+    inputs = [_public(v) for i, v in versions.items() if i in read]
     after = downstream_of(conn, state, [vid], as_of)
     validations = [
         r
@@ -249,6 +251,46 @@ def model_lineage(
         "deployments": after["deployments"],
         "predictions": after["predictions"],
     }
+
+
+def _training_run(
+    run_info: dict[int, dict[str, Any]], depths: dict[int, int], producer: int | None
+) -> dict[str, Any] | None:
+    """Pick the run that trained the model: the nearest upstream training run.
+
+    A registered model version is usually produced by a registration run that read a
+    logged model, which a training run wrote; the producer itself is the answer only when
+    nothing upstream is marked as training.
+    """
+    # Newest first, so that among trainers equally near the newest one wins (min is stable).
+    trainers = sorted(
+        (i for i, r in run_info.items() if r["kind"] == "training"),
+        key=lambda i: (run_info[i]["startedAt"] or "", i),
+        reverse=True,
+    )
+    if trainers:
+        chosen = min(trainers, key=lambda i: depths[i])
+    elif producer is not None and producer in run_info:
+        chosen = producer
+    else:
+        return None
+    return {**run_info[chosen], "runId": chosen}
+
+
+def _is_raw(version: dict[str, Any], producer: dict[str, Any] | None) -> bool:
+    """Raw data: nothing in the lineage produced it, or an ingestion run brought it in."""
+    return producer is None or producer["kind"] == "ingestion"
+
+
+def _read_versions(conn: Connection, run_id: int) -> set[int]:
+    """Return the dataset versions one run read."""
+    c = run_io.c
+    rows = conn.execute(
+        select(c.version_id).where(
+            c.run_id == run_id, c.direction == "in", c.version_id.is_not(None)
+        )
+    )
+    return {int(row.version_id) for row in rows}
 
 
 def _training(conn: Connection, run: dict[str, Any] | None) -> dict[str, Any] | None:
