@@ -213,7 +213,7 @@ def test_sync_keeps_alias_history_stages_and_adds_nothing_twice(
     assert (moved.alias_changes, moved.events - again.events) == (2, 2)
     registry = service.model_registry(MODEL)
     assert registry["aliases"] == {"champion": "2"}
-    aliases = [(c["type"], c["version"], c["at"]) for c in registry["history"] if "label" in c]
+    aliases = [(c["type"], c["version"], c["at"]) for c in registry["history"] if c["label"]]
     assert aliases == [
         ("alias_set", "1", "2030-01-01T00:00:00.000000Z"),
         ("alias_removed", "1", "2030-01-02T00:00:00.000000Z"),

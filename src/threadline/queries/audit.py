@@ -41,7 +41,7 @@ def audit_report(conn: Connection, state: IndexState, text: str) -> dict[str, An
             "job": f"{row.job_namespace}:{row.job_name}",
             "run": row.run_uuid,
             "sha256": row.payload_sha256,
-            "redacted": row.payload is None,
+            "redacted": bool(row.payload),  # the label holds "payload IS NULL"
         }
         for start in range(0, len(run_ids), 900)
         for row in conn.execute(

@@ -6,7 +6,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, case, select
 
 from threadline.errors import InvalidParameter, NotFound
 from threadline.refs import format_ref
@@ -98,19 +98,28 @@ def _close_models(conn: Connection, name: str) -> list[str]:
     return difflib.get_close_matches(name, names, n=5, cutoff=0.3)
 
 
+# Changes at the same instant read as they happen: a version is registered, an alias leaves
+# its old version, then lands on the new one (an order that depends on the events alone).
+_CHANGE_ORDER = case(
+    {"version_registered": 0, "alias_removed": 1, "alias_set": 2},
+    value=registry_changes.c.change,
+    else_=3,
+)
+
+
 def history(conn: Connection, dataset: int) -> list[dict[str, Any]]:
     """Return the model's registry changes, oldest first."""
     c = registry_changes.c
     rows = conn.execute(
         select(c.change, c.version, c.label, c.actor, c.at_us)
         .where(c.dataset_id == dataset)
-        .order_by(c.at_us, c.change, c.version, c.label)
+        .order_by(c.at_us, _CHANGE_ORDER, c.version, c.label)
     ).all()
     return [
         {
             "type": r.change,
             "version": r.version,
-            **({"label": r.label} if r.label else {}),
+            "label": r.label or None,
             "actor": r.actor,
             "at": format_iso_us(r.at_us),
         }
