@@ -199,3 +199,16 @@ def test_demo_refuses_to_replace_a_directory_it_did_not_create(tmp_path: Path) -
     assert result.exit_code == 1
     assert "is not a Threadline demo" in result.stderr
     assert (tmp_path / "keep.txt").read_text() == "mine"
+
+
+def test_demo_audit_report_page_is_written_for_the_champion(demo: Demo, tmp_path: Path) -> None:
+    page = tmp_path / "report.html"
+    result = CliRunner().invoke(
+        app,
+        ["audit", "report", "nepse-price@champion", "--html", str(page)],
+        env={"THREADLINE_DATABASE_URL": demo.database_url},
+    )
+    assert result.exit_code == 0, result.output
+    text = page.read_text()
+    assert "Audit report: dataset:models:nepse-price version 2" in text
+    assert "job:mlflow:nepse-price" in text
