@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -60,10 +61,10 @@ class LocalTransport(Transport):
         for value in dicts:  # validate all first: a refused event must not leave half a batch
             problem = self.service.check_value(value)
             if problem:
-                raise ValueError(f"event refused: {problem}")
+                raise EventRefused(f"event refused: {problem}")
         outcome = self.service.ingest_values(dicts)
         if outcome.failed:
-            raise ValueError(f"event refused: {outcome.failed[0].reason}")
+            raise EventRefused(f"event refused: {outcome.failed[0].reason}")
 
     def read(self, method: str, *args: Any) -> Any:
         """Ask the store a question (a ``LineageService`` method)."""
@@ -101,17 +102,42 @@ class SpoolingTransport(Transport):
         self.spool = Path(spool)
         self.spool.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self.url, self.api_key = url, api_key
+        self.url, self.api_key, self.timeout = url, api_key, timeout
 
     def _pending(self) -> list[Path]:
         return sorted(self.spool.glob("*.json"))
 
     def _write(self, payload: bytes) -> None:
+        """Append an event to the spool, after every event already there.
+
+        The event is written under a private name first and then linked under the next
+        free number: a link never replaces a file, so a process that is killed leaves a
+        whole file or none, and processes sharing the spool never overwrite each other.
+        """
         pending = self._pending()
         number = int(pending[-1].stem) + 1 if pending else 1
-        tmp = self.spool / f"{number:012d}.tmp"
+        tmp = self.spool / f"{uuid.uuid4().hex}.tmp"
         tmp.write_bytes(payload)
-        tmp.replace(self.spool / f"{number:012d}.json")
+        try:
+            while True:
+                try:
+                    os.link(tmp, self.spool / f"{number:012d}.json")
+                    return
+                except FileExistsError:
+                    number += 1
+        finally:
+            tmp.unlink()
+
+    def _reject(self, path: Path, reason: EventRefused) -> None:
+        """Set a refused spooled event aside in ``rejected/``, with its reason beside it."""
+        log.error("spooled event %s refused: %s", path.name, reason)
+        rejected = self.spool / "rejected"
+        rejected.mkdir(exist_ok=True)
+        target = rejected / path.name
+        if target.exists():  # numbers start again once the spool empties
+            target = rejected / f"{path.stem}-{uuid.uuid4().hex[:8]}.json"
+        target.with_suffix(".reason").write_text(f"{reason}\n", encoding="utf-8")
+        path.replace(target)
 
     def _send(self, payload: bytes) -> bool:
         """Send; False when the server cannot take it now (down, overloaded: retry later).
@@ -135,38 +161,41 @@ class SpoolingTransport(Transport):
     def flush(self) -> int:
         """Deliver spooled events in order; return how many are still waiting.
 
-        A spooled event the server refuses is moved to ``rejected/`` (and logged) so it
-        does not hold back the others.
+        A spooled event the server refuses is moved to ``rejected/`` (and logged, its
+        reason in a ``.reason`` file beside it) so it does not hold back the others.
         """
         with self._lock:
             for path in self._pending():
                 try:
-                    if not self._send(path.read_bytes()):
+                    payload = path.read_bytes()
+                except FileNotFoundError:
+                    continue  # another process sharing the spool delivered it
+                try:
+                    if not self._send(payload):
                         return len(self._pending())
                 except EventRefused as exc:
-                    log.error("spooled event %s refused: %s", path.name, exc)
-                    rejected = self.spool / "rejected"
-                    rejected.mkdir(exist_ok=True)
-                    path.replace(rejected / path.name)
+                    self._reject(path, exc)
                     continue
-                path.unlink()
+                path.unlink(missing_ok=True)
             return 0
 
     def emit_batch(self, events: list[Any]) -> None:
         """Send events as one batch (one transaction on the server); spool them if it is down."""
         from threadline.client import Client
-        from threadline.errors import StoreUnavailable
+        from threadline.errors import ClientError, ThreadlineError
 
         payloads = [Serde.to_json(event).encode() for event in events]
         if self.flush() == 0:
             try:
-                with Client(self.url, api_key=self.api_key) as client:
+                with Client(self.url, api_key=self.api_key, timeout=self.timeout) as client:
                     answer = client.send(orjson.loads(p) for p in payloads)
-            except StoreUnavailable:
+            except ClientError as exc:  # the batch itself was refused (too large, say)
+                raise EventRefused(exc.message) from None
+            except ThreadlineError:  # down or failing: keep the batch for later, like emit
                 answer = None
             if answer is not None:
                 if answer.get("failed_events"):
-                    raise ValueError(f"events refused: {answer['failed_events'][:3]}")
+                    raise EventRefused(f"events refused: {answer['failed_events'][:3]}")
                 return
         with self._lock:
             for payload in payloads:
@@ -178,6 +207,10 @@ class SpoolingTransport(Transport):
 
         with Client(self.url, api_key=self.api_key) as client:
             return getattr(client, method)(*args)
+
+    def close(self, timeout: float = -1) -> bool:
+        """Release the HTTP connections."""
+        return bool(self.http.close(timeout))
 
     def emit(self, event: Any) -> Any:
         """Send an event after the spooled ones, or spool it.

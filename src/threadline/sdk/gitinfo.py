@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,14 @@ def _git(cwd: Path, *args: str) -> str | None:
     return done.stdout.strip() if done.returncode == 0 else None
 
 
+def _without_credentials(url: str) -> str:
+    """Drop the user and password of a remote URL: lineage must not carry tokens."""
+    parts = urlsplit(url)
+    if not parts.scheme or "@" not in parts.netloc:
+        return url  # scp-like "git@host:path" names a user, never a secret
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+
+
 def locate(source: str | Path) -> SourceLocation:
     """Describe where a source file lives in git (if it does)."""
     path = Path(source).resolve()
@@ -42,10 +51,12 @@ def locate(source: str | Path) -> SourceLocation:
         else str(path)
     )
     status = _git(folder, "status", "--porcelain", "--", relative) or ""
+    branch = _git(folder, "rev-parse", "--abbrev-ref", "HEAD") if commit else None
+    remote = _git(folder, "config", "--get", "remote.origin.url")
     return SourceLocation(
         path=relative,
         commit=commit,
-        remote=_git(folder, "config", "--get", "remote.origin.url") or f"file://{root}",
-        branch=_git(folder, "rev-parse", "--abbrev-ref", "HEAD"),
+        remote=_without_credentials(remote) if remote else f"file://{root}",
+        branch=None if branch == "HEAD" else branch,  # "HEAD": detached, on no branch
         dirty=bool(status),
     )

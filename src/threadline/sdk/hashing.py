@@ -2,7 +2,8 @@
 
 A file's version is the MD5 of its bytes (what DVC 3 records in ``dvc.lock``). A
 directory's is DVC's: the MD5 of the JSON list of its files' ``{"md5", "relpath"}``
-entries, sorted by path, with the suffix ``.dir``.
+entries, sorted by path, with the suffix ``.dir`` (``.git``, ``.hg`` and ``.dvc`` folders
+left out, as DVC does; ``.dvcignore`` patterns are not applied).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CHUNK = 1 << 20
+IGNORED = frozenset({".git", ".hg", ".dvc"})
+"""Folders DVC never counts in a directory (version control and DVC's own)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,15 @@ def file_md5(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _files(folder: Path) -> list[Path]:
+    """Return the files under a folder, leaving out what DVC always ignores."""
+    found: list[Path] = []
+    for parent, folders, files in os.walk(folder):
+        folders[:] = [f for f in folders if f not in IGNORED]
+        found.extend(Path(parent, name) for name in files)
+    return [f for f in found if f.is_file()]
+
+
 def content_hash(path: str | os.PathLike[str]) -> ContentHash:
     """Hash a file or a directory the way DVC versions them.
 
@@ -46,7 +58,7 @@ def content_hash(path: str | os.PathLike[str]) -> ContentHash:
     if not target.is_dir():
         raise FileNotFoundError(f"{target} does not exist")
     entries, size = [], 0
-    for file in sorted(p for p in target.rglob("*") if p.is_file()):
+    for file in _files(target):
         relpath = file.relative_to(target).as_posix()
         entries.append({"md5": file_md5(file), "relpath": relpath})
         size += file.stat().st_size

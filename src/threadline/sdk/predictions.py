@@ -44,18 +44,44 @@ def log_predictions(
     outputs: list[Any],
     job: str = "score",
     count: int | None = None,
-) -> None:
-    """Record a batch scoring run: it read ``model`` (and ``inputs``), wrote ``outputs``."""
-    marked = [predictions_dataset(o, count) for o in outputs]
-    with tracker.step(job, inputs=[model, *inputs], outputs=marked, kind="scoring"):
-        pass
+) -> str:
+    """Record a batch scoring run: it read ``model`` (and ``inputs``), wrote ``outputs``.
+
+    Args:
+        model: the model version that scored (it must be recorded already).
+        outputs: the prediction sets written (paths, URIs, ``Dataset``s with a DataFrame).
+        count: how many predictions each output holds (else the DataFrame's length).
+
+    Returns:
+        The scoring run's id.
+
+    Raises:
+        ValueError: the number of predictions of an output is unknown.
+        EventRefused: Threadline refused the record (the model version is unknown, say);
+            nothing of it is stored.
+    """
+    marked = []
+    for value in outputs:
+        dataset = as_dataset(value)
+        size = count if count is not None else _length(dataset)
+        if size is None:
+            raise ValueError(f"how many predictions does {dataset.ref!s} hold? pass count=")
+        marked.append(predictions_dataset(dataset, size))
+    return tracker.record(job, inputs=[model, *inputs], outputs=marked, kind="scoring")
+
+
+def _length(dataset: Dataset) -> int | None:
+    return len(dataset.df) if dataset.df is not None else None
 
 
 class PredictionLogger:
     """Log predictions one request at a time; they are sent in batches.
 
     ``log`` only appends to a buffer (a few microseconds); a batch is sent when it holds
-    ``batch_size`` records or is ``flush_seconds`` old, and on ``flush``/``close``.
+    ``batch_size`` records, or when a ``log`` finds it ``flush_seconds`` old, and on
+    ``flush``/``close``. Each batch is one scoring run writing one version of the
+    ``predictions/<endpoint>`` prediction set, whose records carry the input hash, the
+    output and the time; the run reads the model version.
     """
 
     def __init__(
@@ -86,7 +112,11 @@ class PredictionLogger:
         return digest
 
     def flush(self) -> None:
-        """Send the buffered predictions as one scoring run."""
+        """Send the buffered predictions as one scoring run.
+
+        Raises:
+            EventRefused: Threadline refused the batch (the model version is unknown, say).
+        """
         with self._lock:
             records, self._records = self._records, []
             self._since = time.monotonic()
@@ -98,10 +128,9 @@ class PredictionLogger:
             version=data_hash(orjson.dumps(records)),
         )
         output = predictions_dataset(batch, len(records), records)
-        with self.tracker.step(
+        self.tracker.record(
             f"serve.{self.endpoint}", inputs=[self.model], outputs=[output], kind="scoring"
-        ):
-            pass
+        )
 
     def close(self) -> None:
         """Send what is left."""

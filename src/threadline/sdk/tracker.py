@@ -17,12 +17,14 @@ import contextvars
 import functools
 import inspect
 import os
+import sys
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from types import FrameType
 from typing import Any, TypeVar
 
 from openlineage.client.event_v2 import Job, Run, RunEvent, RunState
@@ -35,6 +37,8 @@ from threadline.sdk.emitters import make_client
 from threadline.sdk.gitinfo import SourceLocation, locate
 
 PRODUCER = "https://threadline.dev/sdk"
+_SDK = Path(__file__).parent
+_CONTEXTLIB = contextmanager.__code__.co_filename
 F = TypeVar("F", bound=Callable[..., Any])
 _current: contextvars.ContextVar[StepRun | None] = contextvars.ContextVar(
     "threadline_step", default=None
@@ -110,6 +114,13 @@ class Tracker:
             api_key=api_key,
             spool=spool or Path(".threadline") / "spool",
         )
+        self._locations: dict[str, SourceLocation | None] = {}
+
+    def __enter__(self) -> Tracker:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
     def close(self) -> None:
         """Deliver what can be delivered and release the connection."""
@@ -129,7 +140,8 @@ class Tracker:
         """Emit events together: stored in one transaction, or (server down) spooled in order.
 
         Raises:
-            ValueError: an event was refused; nothing of the batch is stored locally.
+            EventRefused: an event was refused (a ``ValueError``); into a local store,
+                nothing of the batch is stored then.
         """
         transport: Any = self.client.transport
         transport.emit_batch(events)
@@ -168,6 +180,36 @@ class Tracker:
             namespace or self.namespace,
         )
 
+    def record(
+        self,
+        name: str,
+        *,
+        inputs: Iterable[Any] = (),
+        outputs: Iterable[Any] = (),
+        kind: str | None = None,
+        namespace: str | None = None,
+    ) -> str:
+        """Record a step that has already happened, as one COMPLETE event; return its run id.
+
+        One event is admitted or refused whole, so nothing of a refused record is stored
+        (a prediction set from an unknown model version leaves no started run behind).
+
+        Raises:
+            EventRefused: Threadline refused the event (the reason is the message).
+        """
+        scope = self.step(name, inputs=inputs, outputs=outputs, kind=kind, namespace=namespace)
+        run = self._new_run(scope, self._source(_caller_file()))
+        self.emit(self._event(RunState.COMPLETE, run, outputs=True))
+        return run.run_id
+
+    def _source(self, path: str | None) -> SourceLocation | None:
+        """Return where a source file lives (asked of git once per file and tracker)."""
+        if path is None or not Path(path).is_file():
+            return None
+        if path not in self._locations:
+            self._locations[path] = locate(path)
+        return self._locations[path]
+
     def _event(self, state: RunState, run: StepRun, *, outputs: bool) -> RunEvent:
         run_facets = dict(run.run_facets)
         if run.parent is not None:
@@ -195,9 +237,8 @@ class Tracker:
             outputs=[d.as_output(self.namespace) for d in run.outputs] if outputs else [],
         )
 
-    @contextmanager
-    def _running(self, scope: _StepScope, source: SourceLocation | None) -> Iterator[StepRun]:
-        run = StepRun(
+    def _new_run(self, scope: _StepScope, source: SourceLocation | None) -> StepRun:
+        return StepRun(
             scope.name,
             str(generate_new_uuid()),
             scope.namespace,
@@ -207,22 +248,37 @@ class Tracker:
             source,
             parent=_current.get(),
         )
+
+    @contextmanager
+    def _running(self, scope: _StepScope, source: SourceLocation | None) -> Iterator[StepRun]:
+        run = self._new_run(scope, source)
         token = _current.set(run)
-        self.emit(self._event(RunState.START, run, outputs=False))
         try:
-            yield run
-        except BaseException as exc:
-            run.run_facets["errorMessage"] = error_message_run.ErrorMessageRunFacet(
-                message=f"{type(exc).__name__}: {exc}",
-                programmingLanguage="python",
-                stackTrace="".join(traceback.format_exception(exc)),
-            )
-            self.emit(self._event(RunState.FAIL, run, outputs=False))
-            raise
-        else:
+            self.emit(self._event(RunState.START, run, outputs=False))
+            try:
+                yield run
+            except BaseException as exc:
+                run.run_facets["errorMessage"] = error_message_run.ErrorMessageRunFacet(
+                    message=f"{type(exc).__name__}: {exc}",
+                    programmingLanguage="python",
+                    stackTrace="".join(traceback.format_exception(exc)),
+                )
+                self.emit(self._event(RunState.FAIL, run, outputs=False))
+                raise
             self.emit(self._event(RunState.COMPLETE, run, outputs=True))
         finally:
             _current.reset(token)
+
+
+def _caller_file() -> str | None:
+    """Return the file of the innermost frame outside the SDK (and ``contextlib``)."""
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if Path(filename).parent != _SDK and filename != _CONTEXTLIB:
+            return filename
+        frame = frame.f_back
+    return None
 
 
 def _location(source: SourceLocation) -> source_code_location_job.SourceCodeLocationJobFacet:
@@ -253,8 +309,7 @@ class _StepScope:
         self._stack: list[Any] = []
 
     def __enter__(self) -> StepRun:
-        caller = inspect.stack()[1].filename
-        manager = self.tracker._running(self, locate(caller) if Path(caller).exists() else None)
+        manager = self.tracker._running(self, self.tracker._source(_caller_file()))
         self._stack.append(manager)
         return manager.__enter__()
 
@@ -267,7 +322,7 @@ class _StepScope:
 
         @functools.wraps(function)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with self.tracker._running(self, locate(source) if source else None):
+            with self.tracker._running(self, self.tracker._source(source)):
                 return function(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
