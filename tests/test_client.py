@@ -111,6 +111,7 @@ def test_client_send_of_only_invalid_events_stores_nothing(live_server: str) -> 
             "unread": [],
             "isolated": [],
             "truncated": False,
+            "truncatedReason": None,
         }
 
 

@@ -308,7 +308,12 @@ class LineageService:
             return orphans(conn, state, options)
 
     def diff(
-        self, since: str, until: str | None, options: QueryOptions, ref: str | None = None
+        self,
+        since: str,
+        until: str | None,
+        options: QueryOptions,
+        ref: str | None = None,
+        granularity: str | None = None,
     ) -> DiffResult:
         """Compare the lineage (of a node, or everything) between two times."""
         start = parse_as_of(since, "since")
@@ -318,7 +323,8 @@ class LineageService:
         state = self.index.state()
         with self.store.read() as conn:
             root = resolve(conn, ref) if ref else None
-            return diff(conn, state, start, end if end is not None else now_us(), options, root)
+            end = end if end is not None else now_us()
+            return diff(conn, state, start, end, options, root, granularity=granularity)
 
     # --- Marquez read API ---------------------------------------------------------------------
     # Marquez's REST shapes, read by ``threadline.queries.marquez``; changes are admin events.

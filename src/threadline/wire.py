@@ -62,6 +62,7 @@ def path_json(result: Any) -> dict[str, Any]:
         "pathCount": result.path_count,
         "pathCountCapped": result.path_count_capped,
         "truncated": result.truncated,
+        "truncatedReason": result.truncated_reason,
     }
 
 
@@ -98,6 +99,7 @@ def orphans_json(result: Any) -> dict[str, Any]:
         "unread": [info_json(i) for i in result.unread],
         "isolated": [info_json(i) for i in result.isolated],
         "truncated": result.truncated,
+        "truncatedReason": result.truncated_reason,
     }
 
 
@@ -115,6 +117,7 @@ def diff_json(result: Any) -> dict[str, Any]:
         "fieldsAdded": list(result.fields_added),
         "fieldsRemoved": list(result.fields_removed),
         "truncated": result.truncated,
+        "truncatedReason": result.truncated_reason,
     }
 
 

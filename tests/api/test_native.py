@@ -600,6 +600,7 @@ def path_answer(
         "pathCount": count,
         "pathCountCapped": False,
         "truncated": False,
+        "truncatedReason": None,
     }
 
 
@@ -860,6 +861,7 @@ def test_orphans_lists_unwritten_unread_and_isolated_datasets(sample: TestClient
         "unread": [listed("dashboard"), listed("export")],
         "isolated": [lonely],
         "truncated": False,
+        "truncatedReason": None,
     }
     # At 02:03 only orders.ingest had run: nothing read raw.orders yet.
     assert get(sample, "orphans", as_of=when("02:03")) == {
@@ -868,6 +870,7 @@ def test_orphans_lists_unwritten_unread_and_isolated_datasets(sample: TestClient
         "unread": [listed("raw")],
         "isolated": [],
         "truncated": False,
+        "truncatedReason": None,
     }
     only = get(sample, "orphans", namespaces="s3://exports,db")
     assert (only["unwritten"], only["unread"], only["isolated"]) == (
@@ -906,6 +909,7 @@ def test_diff_reports_edges_versions_and_fields_between_two_times(sample: TestCl
         "fieldsAdded": [{"dataset": ref("clean"), "field": "currency", "type": "text"}],
         "fieldsRemoved": [{"dataset": ref("clean"), "field": "customer_id", "type": "bigint"}],
         "truncated": False,
+        "truncatedReason": None,
     }
 
 
@@ -925,6 +929,7 @@ def test_diff_of_the_sample_lists_what_the_later_tasks_added(sample: TestClient)
         "fieldsAdded": [],
         "fieldsRemoved": [],
         "truncated": False,
+        "truncatedReason": None,
     }
     # Two edges around the landing file: nothing there changed in the window.
     scoped = get(
@@ -952,6 +957,7 @@ def test_diff_scoped_to_a_node_created_in_the_window(sample: TestClient) -> None
         "fieldsAdded": [],
         "fieldsRemoved": [],
         "truncated": False,
+        "truncatedReason": None,
     }
 
 

@@ -26,7 +26,7 @@ from threadline.api.routes import (
     models,
     native,
 )
-from threadline.errors import ThreadlineError
+from threadline.errors import StoreUnavailable, ThreadlineError
 from threadline.service import LineageService
 from threadline.settings import Settings
 from threadline.store import Store
@@ -48,7 +48,15 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         opened = store or Store(settings)
         if settings.migrate_on_start:
             opened.upgrade()
-        app.state.service = LineageService(opened, settings)
+        service = LineageService(opened, settings)
+        # Load the lineage index before serving, so the first query does not pay for it.
+        # A database that cannot be read yet is no reason not to start: /health says 503
+        # and the first query loads the index.
+        try:
+            service.index.refresh()
+        except StoreUnavailable as exc:
+            log.warning("lineage index not loaded at start: %s", exc.message)
+        app.state.service = service
         # Long-lived start-up objects need no more collection passes (see the benchmarks).
         gc.freeze()
         try:

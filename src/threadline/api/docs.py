@@ -120,3 +120,11 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         code: {"description": text[code], "content": {"application/json": {"schema": ERROR}}}
         for code in codes
     }
+
+
+def answer(example: Any, description: str, *errors: int) -> dict[int | str, dict[str, Any]]:
+    """Return OpenAPI response entries: a 200 JSON answer with an example, and the errors."""
+    return {
+        200: {"description": description, "content": {"application/json": {"example": example}}},
+        **error_responses(*errors),
+    }

@@ -72,7 +72,9 @@ class LocalBackend:
     ) -> dict[str, Any]:
         from threadline.wire import diff_json
 
-        return diff_json(self.service.diff(since, until, self._options(params), node))
+        granularity = params.pop("granularity", None)
+        options = self._options(params)
+        return diff_json(self.service.diff(since, until, options, node, granularity))
 
     def orphans(self, **params: Any) -> dict[str, Any]:
         from threadline.wire import orphans_json

@@ -10,17 +10,18 @@ from rich.table import Table
 from threadline.cli import render
 from threadline.cli.backend import backend
 from threadline.cli.common import DB_OPTION, fail, out
+from threadline.queries.options import DEFAULT_DEPTH, DEFAULT_LIMIT
 from threadline.wire import script_json
 
 URL = typer.Option(None, "--url", envvar="THREADLINE_URL", help="Ask a running server instead.")
-DEPTH = typer.Option(20, "--depth", help="Most edges to follow (dataset -> job is one).")
+DEPTH = typer.Option(DEFAULT_DEPTH, "--depth", help="Most edges to follow (dataset -> job is one).")
 AS_OF = typer.Option(None, "--as-of", help="Lineage as it was at this time (ISO 8601).")
 GRANULARITY = typer.Option("entity", "--granularity", "-g", help="entity, version or column.")
 KINDS = typer.Option(None, "--kind", help="Only show nodes of this type or kind (repeatable).")
 NAMESPACES = typer.Option(
     None, "--namespace", help="Only show nodes in this namespace (repeatable)."
 )
-LIMIT = typer.Option(10_000, "--limit", help="Most nodes to return.")
+LIMIT = typer.Option(DEFAULT_LIMIT, "--limit", help="Most nodes to return.")
 JSON = typer.Option(False, "--json", help="Print JSON.")
 DOT = typer.Option(False, "--dot", help="Print a Graphviz digraph.")
 MERMAID = typer.Option(False, "--mermaid", help="Print a Mermaid flowchart.")
@@ -242,12 +243,27 @@ def diff(
     db: str | None = DB_OPTION,
     url: str | None = URL,
     depth: int = DEPTH,
+    granularity: str | None = typer.Option(
+        None,
+        "--granularity",
+        "-g",
+        help="Compare only entity edges, column edges and fields, or versions (default all).",
+    ),
+    kind: list[str] | None = typer.Option(
+        None, "--kind", help="Only changes touching nodes of this type or kind (repeatable)."
+    ),
+    namespace: list[str] | None = typer.Option(
+        None, "--namespace", help="Only changes touching nodes in this namespace (repeatable)."
+    ),
     limit: int = LIMIT,
     json: bool = JSON,
 ) -> None:
     """What changed in the lineage between two times: edges, versions, schema fields."""
+    filters = {"kinds": kind or None, "namespaces": namespace or None}
     with backend(db, url) as source:
-        answer = source.diff(since, until, node, depth=depth, limit=limit)
+        answer = source.diff(
+            since, until, node, depth=depth, granularity=granularity, limit=limit, **filters
+        )
     if json:
         render.print_json(answer)
         return
@@ -273,13 +289,17 @@ def orphans(
     db: str | None = DB_OPTION,
     url: str | None = URL,
     as_of: str | None = AS_OF,
+    kind: list[str] | None = typer.Option(
+        None, "--kind", help="Only datasets of this semantic kind (repeatable)."
+    ),
     namespace: list[str] | None = NAMESPACES,
     limit: int = LIMIT,
     json: bool = JSON,
 ) -> None:
     """Datasets nothing writes, nothing reads, or nothing touches."""
+    filters = {"kinds": kind or None, "namespaces": namespace or None}
     with backend(db, url) as source:
-        answer = source.orphans(as_of=as_of, namespaces=namespace or None, limit=limit)
+        answer = source.orphans(as_of=as_of, limit=limit, **filters)
     if json:
         render.print_json(answer)
         return

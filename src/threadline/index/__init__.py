@@ -164,6 +164,11 @@ class LineageIndex:
         self._checked = 0.0
         self._stale = True
 
+    @property
+    def current(self) -> IndexState | None:
+        """Return the snapshot held now, without refreshing (None before the first load)."""
+        return self._state
+
     def note_write(self) -> None:
         """Tell the index that this process committed; the next read refreshes first."""
         self._stale = True

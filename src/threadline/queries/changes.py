@@ -1,4 +1,4 @@
-"""Orphans (datasets nobody reads or writes) and the diff of lineage between two times."""
+"""The diff of lineage between two times: edges, dataset versions and schema fields."""
 
 from __future__ import annotations
 
@@ -10,63 +10,18 @@ from sqlalchemy import Connection, select
 
 from threadline.errors import InvalidParameter, NotFound
 from threadline.index import IndexState
-from threadline.index.loader import EDGE_KINDS, KIND_NAMES, NODE_DATASET
+from threadline.index.loader import KIND_NAMES
 from threadline.model import LineageEdge, NodeInfo, Resolved
 from threadline.queries.edgesets import difference, valid_edges
 from threadline.queries.hydrate import describe_entities
-from threadline.queries.lineage import reach, start_for
-from threadline.queries.options import QueryOptions
+from threadline.queries.lineage import reach, start_for, wanted
+from threadline.queries.options import GRANULARITIES, QueryOptions
+from threadline.queries.orphans import OrphansResult, orphans
 from threadline.refs import format_ref
 from threadline.store.codec import loads
-from threadline.store.tables import dataset_schemas, dataset_versions, datasets, namespaces
+from threadline.store.tables import dataset_schemas, dataset_versions, datasets
 
-WRITE_KINDS = (EDGE_KINDS["output"], EDGE_KINDS["derived"], EDGE_KINDS["rename"])
-READ_KINDS = (EDGE_KINDS["input"], EDGE_KINDS["derived"], EDGE_KINDS["rename"])
-
-
-@dataclass(frozen=True, slots=True)
-class OrphansResult:
-    """Datasets without a known writer, without a reader, or without either."""
-
-    as_of: int | None
-    unwritten: tuple[NodeInfo, ...]
-    unread: tuple[NodeInfo, ...]
-    isolated: tuple[NodeInfo, ...]
-    truncated: bool
-
-
-def _namespace_ids(conn: Connection, names: frozenset[str]) -> set[int]:
-    rows = conn.execute(select(namespaces.c.id).where(namespaces.c.name.in_(sorted(names))))
-    return {int(row.id) for row in rows}
-
-
-def orphans(conn: Connection, state: IndexState, opts: QueryOptions) -> OrphansResult:
-    """List datasets that nothing writes, that nothing reads, and that nothing touches."""
-    rows = valid_edges(state.entity, opts.as_of)
-    n = state.nodes.type.size
-    written = np.zeros(n, dtype=np.bool_)
-    read = np.zeros(n, dtype=np.bool_)
-    written[rows[np.isin(rows[:, 2], WRITE_KINDS), 1]] = True
-    read[rows[np.isin(rows[:, 2], READ_KINDS), 0]] = True
-    candidates = (state.nodes.type == NODE_DATASET) & ~state.nodes.hidden
-    if opts.namespaces:
-        candidates &= np.isin(state.nodes.namespace, list(_namespace_ids(conn, opts.namespaces)))
-    ids = np.nonzero(candidates)[0]
-    if opts.as_of is not None:
-        query = select(datasets.c.id).where(datasets.c.created_us <= opts.as_of)
-        existed = {int(row.id) for row in conn.execute(query)}
-        ids = np.array([i for i in ids.tolist() if i in existed], dtype=np.int64)
-    unwritten = [i for i in ids.tolist() if not written[i] and read[i]]
-    unread = [i for i in ids.tolist() if written[i] and not read[i]]
-    isolated = [i for i in ids.tolist() if not written[i] and not read[i]]
-    truncated = max(len(unwritten), len(unread), len(isolated)) > opts.limit
-    picked = [group[: opts.limit] for group in (unwritten, unread, isolated)]
-    info = describe_entities(conn, [i for group in picked for i in group])
-    lists = [
-        tuple(sorted((info[i] for i in group if i in info), key=lambda x: x.ref))
-        for group in picked
-    ]
-    return OrphansResult(opts.as_of, lists[0], lists[1], lists[2], truncated)
+Triple = tuple[int, int, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,30 +37,35 @@ class DiffResult:
     fields_added: tuple[dict[str, Any], ...]
     fields_removed: tuple[dict[str, Any], ...]
     truncated: bool
+    truncated_reason: str | None = None
 
 
 def _scope(
     conn: Connection, state: IndexState, root: Resolved, opts: QueryOptions, times: tuple[int, int]
-) -> set[int]:
+) -> tuple[set[int], str | None]:
     scope: set[int] = set()
+    reason = None
     for when in times:
-        entity = replace(opts, as_of=when, granularity="entity", direction="both")
+        entity = replace(opts, as_of=when, granularity="entity")
         try:
             start = start_for(conn, state, root, entity)
         except NotFound:  # the node did not exist yet then: nothing around it either
             continue
-        found, _edges, _reason = reach(start, entity, collect_edges=False)
+        found, _edges, cut = reach(start, entity, collect_edges=False)
         scope.update(found)
-    return scope
+        reason = reason or cut
+    return scope, reason
 
 
 def _edge_changes(
-    state: IndexState, since: int, until: int, scope: set[int] | None
-) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]:
-    added: list[tuple[int, int, int]] = []
-    retired: list[tuple[int, int, int]] = []
+    state: IndexState, since: int, until: int, scope: set[int] | None, levels: set[str]
+) -> tuple[list[Triple], list[Triple]]:
+    added: list[Triple] = []
+    retired: list[Triple] = []
     field_dataset = state.nodes.field_dataset
-    for graph in (state.entity, state.column):
+    for level, graph in (("entity", state.entity), ("column", state.column)):
+        if level not in levels:
+            continue
         before, after = valid_edges(graph, since), valid_edges(graph, until)
         for rows, out in ((difference(after, before), added), (difference(before, after), retired)):
             for src, dst, kind in rows.tolist():
@@ -122,6 +82,31 @@ def _in_scope(node: int, field_dataset: np.ndarray, scope: set[int]) -> bool:
     return node in scope or (node < field_dataset.size and int(field_dataset[node]) in scope)
 
 
+def _filtered(
+    conn: Connection, edges: list[Triple], opts: QueryOptions
+) -> tuple[list[Triple], dict[int, NodeInfo], bool]:
+    """Keep the edges with a wanted end, at most ``limit``; say whether more were left."""
+    if opts.kinds or opts.namespaces:
+        info = describe_entities(conn, [n for e in edges for n in e[:2]])
+        edges = [
+            e
+            for e in edges
+            if any(n in info and wanted(info[n], opts) for n in e[:2])
+        ]
+    cut = len(edges) > opts.limit
+    edges = edges[: opts.limit]
+    return edges, describe_entities(conn, [n for e in edges for n in e[:2]]), cut
+
+
+def _edges_json(edges: list[Triple], info: dict[int, NodeInfo]) -> tuple[LineageEdge, ...]:
+    found = (
+        LineageEdge(info[u].ref, info[v].ref, KIND_NAMES.get(kind, "edge"))
+        for u, v, kind in edges
+        if u in info and v in info
+    )
+    return tuple(sorted(found, key=repr))
+
+
 def diff(
     conn: Connection,
     state: IndexState,
@@ -129,48 +114,84 @@ def diff(
     until: int,
     opts: QueryOptions,
     root: Resolved | None = None,
+    *,
+    granularity: str | None = None,
 ) -> DiffResult:
-    """Compare lineage at ``since`` and ``until``: edges, dataset versions, schema fields."""
-    if since >= until:
-        raise InvalidParameter("the first time must be before the second")
-    scope = _scope(conn, state, root, opts, (since, until)) if root is not None else None
-    added, retired = _edge_changes(state, since, until, scope)
-    truncated = len(added) > opts.limit or len(retired) > opts.limit
-    added, retired = added[: opts.limit], retired[: opts.limit]
-    info = describe_entities(conn, [n for e in added + retired for n in e[:2]])
+    """Compare lineage at ``since`` and ``until``: edges, dataset versions, schema fields.
 
-    def edge(e: tuple[int, int, int]) -> LineageEdge:
-        return LineageEdge(info[e[0]].ref, info[e[1]].ref, KIND_NAMES.get(e[2], "edge"))
+    ``granularity`` chooses what is compared: ``entity`` the dataset/job edges, ``column``
+    the column edges and schema fields, ``version`` the dataset versions created; None
+    compares all of them. ``kinds`` and ``namespaces`` keep the changes that touch a
+    matching node; ``root`` (with ``depth`` and ``direction``) keeps those around it.
 
-    versions = _versions_created(conn, since, until, scope, opts.limit)
-    fields_added, fields_removed = _schema_changes(conn, since, until, scope, opts.limit)
+    Raises:
+        InvalidParameter: reversed times, an unknown granularity, or ``as_of`` given.
+    """
+    _check(since, until, opts, granularity)
+    levels = {granularity} if granularity else set(GRANULARITIES)
+    scope, reason = (None, None)
+    if root is not None:
+        scope, reason = _scope(conn, state, root, opts, (since, until))
+    added, retired = _edge_changes(state, since, until, scope, levels)
+    added, added_info, cut_added = _filtered(conn, added, opts)
+    retired, retired_info, cut_retired = _filtered(conn, retired, opts)
+    versions, cut_versions = (
+        _versions_created(conn, since, until, scope, opts) if "version" in levels else ((), False)
+    )
+    fields_added, fields_removed, cut_fields = (
+        _schema_changes(conn, since, until, scope, opts) if "column" in levels else ((), (), False)
+    )
+    if cut_added or cut_retired or cut_versions or cut_fields:
+        reason = reason or "limit"
     return DiffResult(
         since,
         until,
         root.ref if root else None,
-        tuple(sorted((edge(e) for e in added if e[0] in info and e[1] in info), key=repr)),
-        tuple(sorted((edge(e) for e in retired if e[0] in info and e[1] in info), key=repr)),
+        _edges_json(added, added_info),
+        _edges_json(retired, retired_info),
         versions,
         fields_added,
         fields_removed,
-        truncated or len(versions) >= opts.limit,
+        truncated=reason is not None,
+        truncated_reason=reason,
     )
 
 
+def _check(since: int, until: int, opts: QueryOptions, granularity: str | None) -> None:
+    if since >= until:
+        raise InvalidParameter("the first time must be before the second")
+    if opts.as_of is not None:
+        raise InvalidParameter(
+            "diff does not take as_of: it compares the lineage at since with that at until"
+        )
+    if granularity is not None and granularity not in GRANULARITIES:
+        raise InvalidParameter(
+            f"granularity must be one of {', '.join(GRANULARITIES)}; got {granularity!r}"
+        )
+
+
+def _dataset_wanted(opts: QueryOptions, namespace: str, kind: str) -> bool:
+    return wanted(NodeInfo("", "dataset", kind, namespace, ""), opts)
+
+
 def _versions_created(
-    conn: Connection, since: int, until: int, scope: set[int] | None, limit: int
-) -> tuple[dict[str, Any], ...]:
+    conn: Connection, since: int, until: int, scope: set[int] | None, opts: QueryOptions
+) -> tuple[tuple[dict[str, Any], ...], bool]:
     v, d = dataset_versions.c, datasets.c
     query = (
-        select(v.dataset_id, v.version, v.created_us, d.namespace, d.name)
+        select(v.dataset_id, v.version, v.created_us, d.namespace, d.name, d.kind)
         .join(datasets, d.id == v.dataset_id)
         .where(v.created_us > since, v.created_us <= until, v.implicit.is_(False))
         .order_by(v.created_us, v.version)
     )
-    found = []
+    found: list[dict[str, Any]] = []
     for row in conn.execute(query):
         if scope is not None and row.dataset_id not in scope:
             continue
+        if not _dataset_wanted(opts, row.namespace, row.kind):
+            continue
+        if len(found) == opts.limit:
+            return tuple(found), True
         found.append(
             {
                 "dataset": format_ref("dataset", row.namespace, row.name),
@@ -178,9 +199,7 @@ def _versions_created(
                 "createdAt": row.created_us,
             }
         )
-        if len(found) >= limit:
-            break
-    return tuple(found)
+    return tuple(found), False
 
 
 def _schema_at(conn: Connection, dataset: int, when: int) -> dict[str, str | None]:
@@ -195,11 +214,11 @@ def _schema_at(conn: Connection, dataset: int, when: int) -> dict[str, str | Non
 
 
 def _schema_changes(
-    conn: Connection, since: int, until: int, scope: set[int] | None, limit: int
-) -> tuple[tuple[dict[str, Any], ...], tuple[dict[str, Any], ...]]:
+    conn: Connection, since: int, until: int, scope: set[int] | None, opts: QueryOptions
+) -> tuple[tuple[dict[str, Any], ...], tuple[dict[str, Any], ...], bool]:
     s, d = dataset_schemas.c, datasets.c
     changed = conn.execute(
-        select(s.dataset_id, d.namespace, d.name)
+        select(s.dataset_id, d.namespace, d.name, d.kind)
         .distinct()
         .join(datasets, d.id == s.dataset_id)
         .where(s.observed_us > since, s.observed_us <= until)
@@ -210,6 +229,8 @@ def _schema_changes(
         dataset = int(row.dataset_id)
         if scope is not None and dataset not in scope:
             continue
+        if not _dataset_wanted(opts, row.namespace, row.kind):
+            continue
         before, after = _schema_at(conn, dataset, since), _schema_at(conn, dataset, until)
         ref = format_ref("dataset", row.namespace, row.name)
         added.extend(
@@ -219,6 +240,10 @@ def _schema_changes(
             {"dataset": ref, "field": f, "type": before[f]}
             for f in sorted(set(before) - set(after))
         )
-        if len(added) >= limit and len(removed) >= limit:
+        if len(added) > opts.limit and len(removed) > opts.limit:
             break
-    return tuple(added[:limit]), tuple(removed[:limit])
+    cut = len(added) > opts.limit or len(removed) > opts.limit
+    return tuple(added[: opts.limit]), tuple(removed[: opts.limit]), cut
+
+
+__all__ = ["DiffResult", "OrphansResult", "diff", "orphans"]

@@ -197,7 +197,8 @@ def describe(conn: Connection, level: str, nodes: list[int]) -> dict[int, NodeIn
     }
 
 
-def _wanted(info: NodeInfo, opts: QueryOptions) -> bool:
+def wanted(info: NodeInfo, opts: QueryOptions) -> bool:
+    """Return whether a node passes the kinds and namespaces filters."""
     if opts.kinds and info.type not in opts.kinds and info.kind not in opts.kinds:
         return False
     return not opts.namespaces or info.namespace in opts.namespaces
@@ -211,7 +212,7 @@ def lineage(
     depth, flow, reason = reach(start, opts)
     info = describe(conn, start.level, list(depth))
     roots = set(start.roots)
-    kept = {n for n in depth if n in info and (n in roots or _wanted(info[n], opts))}
+    kept = {n for n in depth if n in info and (n in roots or wanted(info[n], opts))}
     nodes = tuple(
         LineageNode(
             i.ref, i.type, i.kind, depth[n], i.namespace, i.name, i.field, i.version, i.state

@@ -8,13 +8,13 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, Response
 
-from threadline.api.docs import error_responses
+from threadline.api import examples
+from threadline.api.docs import answer
 from threadline.api.responses import JsonResponse
 from threadline.service import LineageService
 from threadline.web.report import render_report
 
 router = APIRouter(prefix="/api/threadline/v1", tags=["Models"])
-ERRORS = error_responses(400, 404)
 MODEL = Query(
     ..., description="NAME, NAME@VERSION or NAME@ALIAS", examples=["nepse-price@champion"]
 )
@@ -26,7 +26,9 @@ def _service(request: Request) -> LineageService:
 
 
 @router.get(
-    "/models/registry", summary="A model's versions, aliases, stages and history", responses=ERRORS
+    "/models/registry",
+    summary="A model's versions, aliases, stages and history",
+    responses=answer(examples.MODEL_REGISTRY, "The registry state and its history", 400, 404),
 )
 async def get_model_registry(request: Request, model: str = MODEL) -> JsonResponse:
     """Return the registry state and the full history of alias moves and stage transitions."""
@@ -35,12 +37,18 @@ async def get_model_registry(request: Request, model: str = MODEL) -> JsonRespon
 
 
 @router.get(
-    "/models/lineage", summary="What trained a model version, and where it serves", responses=ERRORS
+    "/models/lineage",
+    summary="What trained a model version, and where it serves",
+    responses=answer(examples.MODEL_LINEAGE, "The model version's lineage", 400, 404),
 )
 async def get_model_lineage(
     request: Request,
     model: str = MODEL,
-    as_of: str | None = Query(None, description="Resolve aliases and lineage as of this time"),
+    as_of: str | None = Query(
+        None,
+        description="Resolve aliases and lineage as of this time",
+        examples=["2024-04-01T06:00:00Z"],
+    ),
 ) -> JsonResponse:
     """Training run, code version, data versions back to raw sources, validation, registry
     history, deployments and prediction sets of one model version."""
@@ -48,10 +56,18 @@ async def get_model_lineage(
     return JsonResponse(answer)
 
 
-@router.get("/models/check", summary="Can a model version be rebuilt exactly?", responses=ERRORS)
+@router.get(
+    "/models/check",
+    summary="Can a model version be rebuilt exactly?",
+    responses=answer(examples.MODEL_CHECK, "One check per model version", 400, 404),
+)
 async def get_model_check(
     request: Request,
-    model: str | None = Query(None, description="NAME[@VERSION|@ALIAS]; all models when absent"),
+    model: str | None = Query(
+        None,
+        description="NAME[@VERSION|@ALIAS]; all models when absent",
+        examples=["nepse-price@3"],
+    ),
 ) -> JsonResponse:
     """List every input not pinned to a version and every step not pinned to a commit."""
     answer = await run_in_threadpool(_service(request).model_check, model)
@@ -59,14 +75,29 @@ async def get_model_check(
 
 
 @router.get(
-    "/affected", summary="Models, deployments and predictions built on some data", responses=ERRORS
+    "/affected",
+    summary="Models, deployments and predictions built on some data",
+    responses=answer(examples.AFFECTED, "What was built on those versions", 400, 404),
 )
 async def get_affected(
     request: Request,
-    dataset: str = Query(..., description="A dataset (or dataset version) reference"),
-    version: str | None = Query(None, description="One version of the dataset"),
-    since: str | None = Query(None, alias="from", description="Versions created from this time"),
-    until: str | None = Query(None, alias="to", description="... up to this time"),
+    dataset: str = Query(
+        ...,
+        description="A dataset (or dataset version) reference",
+        examples=["dataset:file:/data/raw/prices.csv"],
+    ),
+    version: str | None = Query(
+        None, description="One version of the dataset", examples=["md5:41ab"]
+    ),
+    since: str | None = Query(
+        None,
+        alias="from",
+        description="Versions created from this time",
+        examples=["2024-03-01T00:00:00Z"],
+    ),
+    until: str | None = Query(
+        None, alias="to", description="... up to this time", examples=["2024-04-01T00:00:00Z"]
+    ),
 ) -> JsonResponse:
     """Everything downstream of those exact dataset versions, grouped."""
     answer = await run_in_threadpool(
@@ -76,12 +107,16 @@ async def get_affected(
 
 
 @router.get(
-    "/audit/report", summary="Audit report of a model version (JSON or HTML)", responses=ERRORS
+    "/audit/report",
+    summary="Audit report of a model version (JSON or HTML)",
+    responses=answer(examples.AUDIT_REPORT, "The report (JSON; HTML with format=html)", 400, 404),
 )
 async def get_audit_report(
     request: Request,
     model: str = MODEL,
-    format: str = Query("json", pattern="^(json|html)$", description="json or html"),
+    format: str = Query(
+        "json", pattern="^(json|html)$", description="json or html", examples=["html"]
+    ),
 ) -> Response:
     """Lineage, reproducibility, the events behind them and the verified hash chain."""
     answer = await run_in_threadpool(_service(request).audit_report, model)
