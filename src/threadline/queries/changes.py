@@ -88,11 +88,7 @@ def _filtered(
     """Keep the edges with a wanted end, at most ``limit``; say whether more were left."""
     if opts.kinds or opts.namespaces:
         info = describe_entities(conn, [n for e in edges for n in e[:2]])
-        edges = [
-            e
-            for e in edges
-            if any(n in info and wanted(info[n], opts) for n in e[:2])
-        ]
+        edges = [e for e in edges if any(n in info and wanted(info[n], opts) for n in e[:2])]
     cut = len(edges) > opts.limit
     edges = edges[: opts.limit]
     return edges, describe_entities(conn, [n for e in edges for n in e[:2]]), cut
