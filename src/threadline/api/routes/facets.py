@@ -2,31 +2,49 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
 
-from threadline.api.docs import error_responses
+from fastapi import APIRouter, Path
+
+from threadline.api.docs import answer
 from threadline.api.responses import JsonResponse
 from threadline.errors import NotFound
 from threadline.facets import FACET_KEYS, SCHEMAS, SPEC, schema_of
 
 router = APIRouter(prefix="/api/threadline/v1/facets", tags=["Facets"])
+EXAMPLE_FACET = "ThreadlineModelDatasetFacet"
 
 
-@router.get("", summary="List Threadline's custom facets")
+def _listing() -> dict[str, Any]:
+    return {
+        "facets": [
+            {"key": key, "schema": name, "schemaURL": f"{SPEC}/{name}.json"}
+            for key, name in FACET_KEYS.items()
+        ]
+    }
+
+
+@router.get(
+    "",
+    summary="List Threadline's custom facets",
+    responses=answer(_listing(), "Every threadline_* facet key and its schema"),
+)
 async def list_facets() -> JsonResponse:
     """Name every ``threadline_*`` facet key with the schema it follows."""
-    return JsonResponse(
-        {
-            "facets": [
-                {"key": key, "schema": name, "schemaURL": f"{SPEC}/{name}.json"}
-                for key, name in FACET_KEYS.items()
-            ]
-        }
-    )
+    return JsonResponse(_listing())
 
 
-@router.get("/{name}", summary="Get a custom facet's JSON Schema", responses=error_responses(404))
-async def get_facet_schema(name: str) -> JsonResponse:
+@router.get(
+    "/{name}",
+    summary="Get a custom facet's JSON Schema",
+    responses=answer(SCHEMAS[EXAMPLE_FACET], "The facet's JSON Schema (draft 2020-12)", 404),
+)
+async def get_facet_schema(
+    name: str = Path(
+        description="The facet's schema name, with or without .json",
+        examples=[f"{EXAMPLE_FACET}.json"],
+    ),
+) -> JsonResponse:
     """Return the JSON Schema (draft 2020-12) of a facet, e.g. ThreadlineModelDatasetFacet.json."""
     schema = schema_of(name)
     if schema is None:
