@@ -40,7 +40,7 @@ from threadline.queries.marquez import versions as mq_versions
 from threadline.queries.models import model_lineage
 from threadline.queries.options import QueryOptions, parse_as_of
 from threadline.queries.paths import PathResult, path
-from threadline.queries.registry import registry
+from threadline.queries.registry import models, registry
 from threadline.queries.reproduce import affected, model_check, models_check
 from threadline.queries.resolve import resolve
 from threadline.settings import Settings
@@ -232,6 +232,11 @@ class LineageService:
         self.index.note_write()
 
     # --- models ------------------------------------------------------------------------------
+
+    def models(self) -> list[dict[str, Any]]:
+        """List every model with its newest version and current aliases."""
+        with self.store.read() as conn:
+            return models(conn)
 
     def model_registry(self, model: str) -> dict[str, Any]:
         """Return a model's registry state: aliases, stages, versions, full history."""

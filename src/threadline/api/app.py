@@ -18,6 +18,7 @@ from threadline.api.routes import (
     events,
     facets,
     health,
+    home,
     lineage,
     marquez_datasets,
     marquez_jobs,
@@ -87,6 +88,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.include_router(marquez_jobs.router)
     app.include_router(marquez_lineage.router)
     app.include_router(health.router)
+    app.include_router(home.router)
     return app
 
 

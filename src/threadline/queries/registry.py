@@ -177,3 +177,30 @@ def registry(conn: Connection, text: str) -> dict[str, Any]:
         "versions": versions,
         "history": history(conn, model.dataset),
     }
+
+
+def models(conn: Connection) -> list[dict[str, Any]]:
+    """List every visible model with its newest version and its aliases now."""
+    d, v = datasets.c, dataset_versions.c
+    rows = conn.execute(
+        select(d.id, d.namespace, d.name)
+        .where(d.kind == "model", d.is_hidden.is_(False))
+        .order_by(d.namespace, d.name)
+    ).all()
+    listed = []
+    for row in rows:
+        newest = conn.execute(
+            select(v.version)
+            .where(v.dataset_id == row.id, v.implicit.is_(False))
+            .order_by(v.created_us.desc(), v.version.desc())
+            .limit(1)
+        ).scalar()
+        listed.append(
+            {
+                "model": format_ref("dataset", row.namespace, row.name),
+                "name": row.name,
+                "latestVersion": newest,
+                "aliases": current_aliases(conn, int(row.id)),
+            }
+        )
+    return listed
