@@ -43,6 +43,7 @@ from threadline.queries.paths import PathResult, path
 from threadline.queries.registry import models, registry
 from threadline.queries.reproduce import affected, model_check, models_check
 from threadline.queries.resolve import resolve
+from threadline.refs import NodeRef
 from threadline.settings import Settings
 from threadline.store import Store, StoredEvent
 from threadline.times import now_us, parse_iso_us
@@ -278,12 +279,12 @@ class LineageService:
 
     # --- lineage queries ----------------------------------------------------------------------
 
-    def resolve(self, ref: str) -> Resolved:
+    def resolve(self, ref: str | NodeRef) -> Resolved:
         """Resolve a node reference (404 with the closest matches when unknown)."""
         with self.store.read() as conn:
             return resolve(conn, ref)
 
-    def lineage(self, ref: str, options: QueryOptions) -> LineageResult:
+    def lineage(self, ref: str | NodeRef, options: QueryOptions) -> LineageResult:
         """Traverse from a node: upstream, downstream or both, at a granularity and time."""
         state = self.index.state()
         with self.store.read() as conn:
@@ -295,7 +296,7 @@ class LineageService:
         with self.store.read() as conn:
             return path(conn, state, resolve(conn, source), resolve(conn, target), options)
 
-    def impact(self, ref: str, options: QueryOptions) -> ImpactResult:
+    def impact(self, ref: str | NodeRef, options: QueryOptions) -> ImpactResult:
         """Find everything downstream of a node, by kind, with severity and owners."""
         state = self.index.state()
         with self.store.read() as conn:
@@ -317,7 +318,7 @@ class LineageService:
         since: str,
         until: str | None,
         options: QueryOptions,
-        ref: str | None = None,
+        ref: str | NodeRef | None = None,
         granularity: str | None = None,
     ) -> DiffResult:
         """Compare the lineage (of a node, or everything) between two times."""

@@ -1120,6 +1120,18 @@ BAD_REQUESTS = [
     pytest.param("lineage", {"node": "dataset:wh"}, "lacks a namespace or a name", id="no-name"),
     pytest.param("lineage", {"node": "run:42"}, "run references take a UUID", id="run-not-uuid"),
     pytest.param("lineage", {}, "give node=<reference>, or type, namespace and name", id="none"),
+    pytest.param(
+        "lineage",
+        {"type": "run", "namespace": "n", "name": "x"},
+        "type must be dataset, job or datasetField; got 'run'",
+        id="parts-run",
+    ),
+    pytest.param(
+        "impact",
+        {"type": "datasetField", "namespace": "n", "name": "x"},
+        "type=datasetField needs field=<the field's name>",
+        id="parts-field-without-field",
+    ),
     pytest.param("path", {"from": "orders", "to": RAW}, FORM, id="path-bad-from"),
     pytest.param("impact", {"node": "orders"}, FORM, id="impact-bad-node"),
     pytest.param("lineage", {"node": RAW, "depth": -1}, DEPTH, id="depth-negative"),

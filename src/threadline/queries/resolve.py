@@ -13,19 +13,19 @@ from threadline.store.codec import ident
 from threadline.store.tables import dataset_fields, dataset_versions, datasets, jobs, runs
 
 
-def resolve(conn: Connection, text: str) -> Resolved:
-    """Return what a reference names.
+def resolve(conn: Connection, text: str | NodeRef) -> Resolved:
+    """Return what a reference names: text (every reading tried) or its exact parts.
 
     Raises:
         InvalidParameter: the reference is malformed.
         NotFound: nothing of that name exists (with the closest matches).
     """
-    readings = candidates(text)
+    readings = [text] if isinstance(text, NodeRef) else candidates(text)
     for reading in readings:
         found = _lookup(conn, reading)
         if found is not None:
             return found
-    raise NotFound(f"no node {text[:200]!r}", suggest(conn, readings[0]))
+    raise NotFound(f"no node {str(text)[:200]!r}", suggest(conn, readings[0]))
 
 
 def _entity(conn: Connection, kind: str, namespace: str, name: str) -> int | None:

@@ -13,7 +13,7 @@ from threadline.api.docs import answer
 from threadline.api.responses import JsonResponse
 from threadline.errors import InvalidParameter
 from threadline.queries.options import DEFAULT_BUDGET_MS, DEFAULT_DEPTH, DEFAULT_LIMIT, QueryOptions
-from threadline.refs import format_ref
+from threadline.refs import TYPES, NodeRef
 from threadline.service import LineageService
 
 router = APIRouter(prefix="/api/threadline/v1", tags=["Lineage"])
@@ -147,13 +147,18 @@ def node_param(
     version: str | None = Query(
         None, description="... a dataset version", examples=["snapshot-4711"]
     ),
-) -> str:
-    """Return the node reference, given whole or as separate parts."""
+) -> str | NodeRef:
+    """Return the node reference given whole, or its exact parts (no reading to guess)."""
     if node:
         return node
-    if type and namespace and name:
-        return format_ref(type, namespace, name, field, version)
-    raise InvalidParameter("give node=<reference>, or type, namespace and name")
+    if not (type and namespace and name):
+        raise InvalidParameter("give node=<reference>, or type, namespace and name")
+    kind = TYPES.get(type)
+    if kind is None or kind == "run":
+        raise InvalidParameter(f"type must be dataset, job or datasetField; got {type!r}")
+    if kind == "datasetField" and not field:
+        raise InvalidParameter("type=datasetField needs field=<the field's name>")
+    return NodeRef(kind, namespace, name, field if kind == "datasetField" else None, version)
 
 
 def _service(request: Request) -> LineageService:
@@ -167,7 +172,9 @@ def _service(request: Request) -> LineageService:
     responses=answer(examples.LINEAGE, "The nodes reached, with depths, and their edges", 400, 404),
 )
 async def get_lineage(
-    request: Request, ref: str = Depends(node_param), opts: QueryOptions = Depends(options)
+    request: Request,
+    ref: str | NodeRef = Depends(node_param),
+    opts: QueryOptions = Depends(options),
 ) -> JsonResponse:
     """Traverse from a node at entity, version or column granularity, now or as of a time."""
     result = await run_in_threadpool(_service(request).lineage, ref, opts)
@@ -201,7 +208,9 @@ async def get_path(
     responses=answer(examples.IMPACT, "What is affected, grouped, and whom to notify", 400, 404),
 )
 async def get_impact(
-    request: Request, ref: str = Depends(node_param), opts: QueryOptions = Depends(options)
+    request: Request,
+    ref: str | NodeRef = Depends(node_param),
+    opts: QueryOptions = Depends(options),
 ) -> JsonResponse:
     """Group what a change to the node affects: datasets, jobs, models, endpoints, predictions."""
     result = await run_in_threadpool(_service(request).impact, ref, opts)
