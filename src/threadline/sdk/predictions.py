@@ -56,10 +56,12 @@ def log_predictions(
         The scoring run's id.
 
     Raises:
-        ValueError: the number of predictions of an output is unknown.
+        ValueError: no outputs, or the number of predictions of one is unknown.
         EventRefused: Threadline refused the record (the model version is unknown, say);
             nothing of it is stored.
     """
+    if not outputs:
+        raise ValueError("log_predictions needs the prediction sets the run wrote (outputs=)")
     marked = []
     for value in outputs:
         dataset = as_dataset(value)
@@ -131,6 +133,12 @@ class PredictionLogger:
         self.tracker.record(
             f"serve.{self.endpoint}", inputs=[self.model], outputs=[output], kind="scoring"
         )
+
+    def __enter__(self) -> PredictionLogger:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
     def close(self) -> None:
         """Send what is left."""
