@@ -14,7 +14,7 @@ import pytest
 
 from tests.sdk.conftest import file_ref, logged, states
 from threadline.client import Client
-from threadline.sdk import Dataset, EventRefused, StepRun, Tracker
+from threadline.sdk import Dataset, EventRefused, Model, StepRun, Tracker
 from threadline.service import LineageService
 
 
@@ -269,3 +269,45 @@ def test_steps_over_http_reach_the_server(
 
 def test_tracker_reads_the_model_registry_locally(local: Tracker) -> None:
     assert local.model_registry("never-recorded") is None
+
+
+def test_dataframes_with_cells_pandas_cannot_hash_still_get_a_version(
+    local: Tracker, service: LineageService
+) -> None:
+    frame = pd.DataFrame({"id": [1, 2], "tags": [["a", "b"], ["c"]]})
+    with local.step("tagged", outputs=[Dataset("tags", df=frame)]):
+        pass
+    [version] = service.node_details("dataset:sdk:tags")["versions"]
+    assert len(version["version"]) == 32
+
+
+def test_a_model_file_versions_the_model_each_time_it_is_used(
+    local: Tracker, service: LineageService, tmp_path: Path
+) -> None:
+    weights = tmp_path / "model.pkl"
+    model = Model("churn", path=weights, framework="sklearn")
+    weights.write_bytes(b"first fit")
+    with local.step("train", outputs=[model], kind="training"):
+        pass
+    weights.write_bytes(b"second fit")
+    with local.step("train", outputs=[model], kind="training"):
+        pass
+    details = service.node_details("dataset:models:churn")
+    assert details["kind"] == "model"
+    assert sorted(v["version"] for v in details["versions"]) == sorted(
+        [hashlib.md5(b"first fit").hexdigest(), hashlib.md5(b"second fit").hexdigest()]
+    )
+    assert details["facets"]["threadline_model"]["framework"] == "sklearn"
+
+
+def test_an_explicit_database_wins_over_threadline_url(
+    db_url: str, service: LineageService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("THREADLINE_URL", "http://127.0.0.1:9")  # nothing listens there
+    with (
+        Tracker(db=db_url, namespace="sdk", spool=tmp_path / "spool") as tracker,
+        tracker.step("explicit") as run,
+    ):
+        pass
+    assert states(service, run.run_id) == ["START", "COMPLETE"]
+    assert not (tmp_path / "spool").exists()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -125,7 +125,10 @@ class Model(Dataset):
     def describe(self, default_namespace: str) -> tuple[str, str, Facets]:
         """Return (namespace, name, facets) including the model facet."""
         if self.version is None and self.path is not None and Path(self.path).exists():
-            self.version = content_hash(self.path).value
+            # Hashed now, on every use: the same Model may describe a retrained file later.
+            return replace(self, version=content_hash(self.path).value).describe(
+                default_namespace
+            )
         namespace, name, facets = super().describe(default_namespace)
         facets["threadline_model"] = facet(
             "threadline_model",
@@ -155,7 +158,10 @@ def dataframe_hash(df: Any) -> str:
     import pandas as pd
 
     digest = hashlib.sha256()
-    digest.update(pd.util.hash_pandas_object(df, index=True).values.tobytes())
+    try:
+        digest.update(pd.util.hash_pandas_object(df, index=True).values.tobytes())
+    except TypeError:  # cells pandas cannot hash (lists, dicts): hash their JSON instead
+        digest.update(df.to_json(orient="split", date_format="iso", default_handler=str).encode())
     digest.update("|".join(map(str, df.columns)).encode())
     return digest.hexdigest()[:32]
 

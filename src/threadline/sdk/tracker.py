@@ -104,8 +104,9 @@ class Tracker:
         producer: str = PRODUCER,
         api_key: str | None = None,
     ) -> None:
-        url = url or os.environ.get("THREADLINE_URL")
-        db = db or os.environ.get("THREADLINE_DATABASE_URL")
+        if url is None and db is None:  # an explicit argument wins over the environment
+            url = os.environ.get("THREADLINE_URL")
+            db = None if url else os.environ.get("THREADLINE_DATABASE_URL")
         self.namespace = namespace
         self.producer = producer
         self.client = make_client(
