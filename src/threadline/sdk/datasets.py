@@ -126,9 +126,7 @@ class Model(Dataset):
         """Return (namespace, name, facets) including the model facet."""
         if self.version is None and self.path is not None and Path(self.path).exists():
             # Hashed now, on every use: the same Model may describe a retrained file later.
-            return replace(self, version=content_hash(self.path).value).describe(
-                default_namespace
-            )
+            return replace(self, version=content_hash(self.path).value).describe(default_namespace)
         namespace, name, facets = super().describe(default_namespace)
         facets["threadline_model"] = facet(
             "threadline_model",
