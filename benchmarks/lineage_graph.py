@@ -34,7 +34,7 @@ class LineageGraph:
         return self.datasets + self.jobs
 
 
-def generate(jobs: int = 200_000, datasets: int = 600_000, seed: int = 7) -> LineageGraph:
+def generate(jobs: int = 206_000, datasets: int = 618_000, seed: int = 7) -> LineageGraph:
     """Generate a layered lineage graph (the same for the same arguments)."""
     rng = np.random.default_rng(seed)
     per_layer = jobs // LAYERS

@@ -224,6 +224,8 @@ def _level_python(
     if len(cache) > CACHE_NODES:
         cache.clear()
     cap = limit + len(state.blocked)
+    if fast_limit and parent is None:
+        return _level_fast(graph, frontier, level, state, down, cap)
     for u in frontier:
         targets: Iterable[int] | None = None
         if u < fast_limit and u not in special:
@@ -249,6 +251,38 @@ def _level_python(
                 del seen[v]
             del nxt[-excess:]
             return nxt, "limit"
+    return nxt, None
+
+
+def _level_fast(
+    graph: Graph, frontier: list[int], level: int, state: _State, down: bool, cap: int
+) -> tuple[list[int], str | None]:
+    # Current edges, ids only: a list-of-lists BFS over the warm neighbour cache. The limit
+    # is checked once per level; the nodes past it are the last ones added, and are dropped.
+    views = graph.base.views
+    ptr, nbr = (views.cur_out_ptr, views.cur_out) if down else (views.cur_in_ptr, views.cur_in)
+    special = graph.special_out if down else graph.special_in
+    cache = graph.base.cache_out if down else graph.base.cache_in
+    n = graph.base.n
+    seen, get, nxt = state.depth, cache.get, []
+    for u in frontier:
+        if (special and u in special) or u >= n:
+            targets: Iterable[int] = [v for v, _kind in neighbours(graph, u, down=down, as_of=None)]
+        else:
+            found = get(u)
+            targets = (
+                found if found is not None else cache.setdefault(u, tuple(nbr[ptr[u] : ptr[u + 1]]))
+            )
+        for v in targets:
+            if v not in seen:
+                seen[v] = level
+                nxt.append(v)
+    excess = len(seen) - cap
+    if excess > 0:
+        for v in nxt[-excess:]:
+            del seen[v]
+        del nxt[-excess:]
+        return nxt, "limit"
     return nxt, None
 
 

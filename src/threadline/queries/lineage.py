@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy import Connection, select
 
 from threadline.errors import InvalidParameter, NotFound
@@ -140,48 +142,87 @@ def _version_root(conn: Connection, root: Resolved, as_of: int | None) -> int:
     return 2 * int(version)
 
 
+class Reached(Mapping[int, int]):
+    """Node id -> depth of a traversal, held as arrays; a dict is built on the first lookup.
+
+    Counting and iterating the nodes reached costs nothing more than the traversal did.
+    """
+
+    __slots__ = ("_by_node", "depths", "nodes")
+
+    def __init__(self, nodes: npt.NDArray[np.int64], depths: npt.NDArray[np.int64]) -> None:
+        self.nodes, self.depths = nodes, depths
+        self._by_node: dict[int, int] | None = None
+
+    def _dict(self) -> dict[int, int]:
+        if self._by_node is None:
+            self._by_node = dict(zip(self.nodes.tolist(), self.depths.tolist(), strict=True))
+        return self._by_node
+
+    def __getitem__(self, node: int) -> int:
+        return self._dict()[node]
+
+    def __contains__(self, node: object) -> bool:
+        return node in self._dict()
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.nodes.tolist())
+
+    def __len__(self) -> int:
+        return int(self.nodes.size)
+
+
+def _search(start: Start, opts: QueryOptions, *, collect_edges: bool) -> list[tuple[bool, Reach]]:
+    deadline = time.monotonic() + opts.budget_ms / 1000
+    return [
+        (
+            down,
+            bfs(
+                start.graph,
+                start.roots,
+                down=down,
+                max_depth=opts.depth,
+                as_of=opts.as_of,
+                blocked=start.blocked,
+                limit=opts.limit,
+                deadline=deadline,
+                collect_edges=collect_edges,
+                parents=False,
+            ),
+        )
+        for down in (True, False)
+        if opts.direction != ("upstream" if down else "downstream")
+    ]
+
+
 def reach(
     start: Start, opts: QueryOptions, *, collect_edges: bool = True
-) -> tuple[dict[int, int], list[tuple[int, int, int]], str | None]:
-    """Traverse from a start; return (node -> depth, data-flow edges, truncation reason)."""
-    deadline = time.monotonic() + opts.budget_ms / 1000
-    parts: list[tuple[bool, Reach]] = []
-    for down in (True, False):
-        if opts.direction == ("upstream" if down else "downstream"):
-            continue
-        parts.append(
-            (
-                down,
-                bfs(
-                    start.graph,
-                    start.roots,
-                    down=down,
-                    max_depth=opts.depth,
-                    as_of=opts.as_of,
-                    blocked=start.blocked,
-                    limit=opts.limit,
-                    deadline=deadline,
-                    collect_edges=collect_edges,
-                    parents=False,
-                ),
-            )
+) -> tuple[Reached, list[tuple[int, int, int]], str | None]:
+    """Traverse from a start; return (node -> depth, data-flow edges, truncation reason).
+
+    Both directions share one time budget; a node reached both ways keeps its nearer depth.
+    """
+    parts = _search(start, opts, collect_edges=collect_edges)
+    reason = next((found.reason for _down, found in parts if found.reason), None)
+    nodes = np.concatenate([found.nodes for _down, found in parts])
+    depths = np.concatenate([found.depths for _down, found in parts])
+    if len(parts) > 1:  # keep each node once, at its smallest depth
+        order = np.lexsort((depths, nodes))
+        nodes, depths = nodes[order], depths[order]
+        first = np.ones(nodes.size, dtype=np.bool_)
+        first[1:] = nodes[1:] != nodes[:-1]
+        nodes, depths = nodes[first], depths[first]
+    if nodes.size > opts.limit:
+        keep = np.lexsort((nodes, depths))[: opts.limit]
+        nodes, depths, reason = nodes[keep], depths[keep], "limit"
+    edges: list[tuple[int, int, int]] = []
+    if collect_edges:
+        rows = np.concatenate(
+            [found.edges if down else found.edges[:, [1, 0, 2]] for down, found in parts]
         )
-    depth: dict[int, int] = {}
-    flow: set[tuple[int, int, int]] = set()
-    reason = None
-    for down, found in parts:
-        for node, d in zip(found.nodes.tolist(), found.depths.tolist(), strict=True):
-            if d < depth.get(node, d + 1):
-                depth[node] = d
-        for u, v, kind in found.edges.tolist():
-            flow.add((u, v, kind) if down else (v, u, kind))
-        reason = reason or found.reason
-    if len(depth) > opts.limit:
-        keep = sorted(depth, key=lambda n: (depth[n], n))[: opts.limit]
-        depth = {n: depth[n] for n in keep}
-        reason = "limit"
-    edges = sorted(e for e in flow if e[0] in depth and e[1] in depth)
-    return depth, edges, reason
+        rows = rows[np.isin(rows[:, 0], nodes) & np.isin(rows[:, 1], nodes)]
+        edges = [(u, v, k) for u, v, k in np.unique(rows, axis=0).tolist()]
+    return Reached(nodes, depths), edges, reason
 
 
 def describe(conn: Connection, level: str, nodes: list[int]) -> dict[int, NodeInfo]:
