@@ -260,11 +260,6 @@ def test_a_logged_request_traces_back_to_the_training_data(
     } <= ids
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="queries/admission.py counts a model version as recorded once any input named it: "
-    "the scoring step's START records version 9, so its COMPLETE is admitted",
-)
 def test_a_scoring_step_with_an_unknown_model_version_is_refused(
     local: Tracker, service: LineageService, tmp_path: Path
 ) -> None:
