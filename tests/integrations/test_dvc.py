@@ -329,7 +329,6 @@ def test_sdk_records_the_same_nodes_and_versions(repo: Path, db_url: str, store:
     assert set(bound) == {(str(p.resolve()), content_hash(p).value) for p in read}
 
 
-@pytest.mark.xfail(strict=True, reason="content_hash does not apply .dvcignore, as DVC does")
 def test_content_hash_ignores_what_dvc_ignores(repo: Path) -> None:
     folder = repo / "extra"
     folder.mkdir()
