@@ -114,7 +114,7 @@ class LineageService:
             check_value(
                 value, max_depth=self.settings.max_json_depth, nul_possible=may_hold_nul(payload)
             )
-            parse_event(_not_admin(value), payload)
+            self._admit(parse_event(_not_admin(value), payload))
         except ClientError as exc:
             return exc.message
         return None

@@ -270,3 +270,29 @@ def test_a_scoring_step_with_an_unknown_model_version_is_refused(
         local.step("score.step", inputs=[Model("churn", version="9")], outputs=[output]),
     ):
         pass
+
+
+def test_a_local_batch_with_a_refused_prediction_stores_nothing(
+    local: Tracker, service: LineageService, tmp_path: Path
+) -> None:
+    from openlineage.client.event_v2 import Job, Run, RunEvent, RunState
+    from openlineage.client.uuid import generate_new_uuid
+
+    _train(local, tmp_path)
+    head = service.store.head_seq()
+    output = predictions_dataset(Dataset("scored", namespace="sdk"), 1)
+
+    def event(model: Model) -> RunEvent:
+        return RunEvent(
+            eventType=RunState.COMPLETE,
+            eventTime=datetime.now().astimezone().isoformat(),
+            producer="https://threadline.dev/tests",
+            run=Run(runId=str(generate_new_uuid())),
+            job=Job(namespace="sdk", name="score.batch"),
+            inputs=[model.as_input("sdk")],
+            outputs=[output.as_output("sdk")],
+        )
+
+    with pytest.raises(ValueError, match=UNKNOWN):
+        local.emit_batch([event(Model("churn", version="3")), event(Model("churn", version="9"))])
+    assert service.store.head_seq() == head
