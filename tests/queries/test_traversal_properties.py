@@ -9,11 +9,12 @@ answer exactly what the full store answers ``as_of`` T, at every granularity.
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from hypothesis import strategies as st
 
 from tests.events import RunState, at, at_us, columns, inp, out, rid, run_event
 from threadline.errors import NotFound
+from threadline.index.traverse import Reach, bfs
 from threadline.queries.options import QueryOptions
 from threadline.service import LineageService
 from threadline.settings import Settings
@@ -262,3 +264,121 @@ def test_hub_with_thousands_of_neighbours_matches_networkx(
         "dataset:db:hub", QueryOptions.parse(direction="downstream", limit=100)
     )
     assert limited.truncated and len(limited.nodes) == 100
+
+
+def entity_graph(runs: list[Run]) -> nx.DiGraph:
+    """Return the current entity graph the oracle gives, as networkx."""
+    return nx.DiGraph(list(oracle_edges(runs, 10**6)))
+
+
+@given(
+    runs=histories(datasets=5, jobs=4),
+    ends=st.tuples(st.integers(0, 10**6), st.integers(0, 10**6)),
+    depth=st.integers(1, 10),
+    direction=st.sampled_from(["upstream", "downstream"]),
+)
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_path_length_and_count_match_networkx(
+    sqlite_template: Path, runs: list[Run], ends: tuple[int, int], depth: int, direction: str
+) -> None:
+    graph = entity_graph(runs)
+    nodes = sorted(graph)
+    if len(nodes) < 2:
+        return
+    source = nodes[ends[0] % len(nodes)]
+    target = [n for n in nodes if n != source][ends[1] % (len(nodes) - 1)]
+    with store_with(sqlite_template, [e for r in runs for e in r.events()]) as service:
+        opts = QueryOptions.parse(direction=direction, depth=depth)
+        found = service.path(source, target, opts)
+    flow = graph if direction == "downstream" else graph.reverse()
+    paths = list(itertools.islice(nx.all_simple_paths(flow, source, target, cutoff=depth), 10_001))
+    assert (found.truncated, found.path_count, found.path_count_capped) == (
+        False,
+        min(len(paths), 10_000),
+        len(paths) > 10_000,
+    )
+    if not paths:
+        assert (found.nodes, found.edges, found.direction) == ((), (), None)
+        return
+    assert len(found.edges) == nx.shortest_path_length(flow, source, target)
+    chain = [n.id for n in found.nodes]
+    assert (chain[0], chain[-1], [n.depth for n in found.nodes]) == (
+        source,
+        target,
+        list(range(len(chain))),
+    )
+    assert all(graph.has_edge(e.source, e.target) for e in found.edges)
+
+
+@given(runs=histories(), root=st.integers(0, 10**6))
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_impact_reaches_exactly_the_networkx_descendants(
+    sqlite_template: Path, runs: list[Run], root: int
+) -> None:
+    graph = entity_graph(runs)
+    if not graph:
+        return
+    ref = sorted(graph)[root % len(graph)]
+    with store_with(sqlite_template, [e for r in runs for e in r.events()]) as service:
+        found = service.impact(ref, QueryOptions.parse(depth=1000))
+    hits = {i.ref: i.distance for items in found.groups.values() for i in items}
+    assert hits == {
+        n: d for n, d in nx.single_source_shortest_path_length(graph, ref).items() if n != ref
+    }
+    assert set(hits) == nx.descendants(graph, ref)
+
+
+def reached(found: Reach) -> list[tuple[int, int]]:
+    """Return a traversal's (node, depth) pairs in order."""
+    return sorted(zip(found.nodes.tolist(), found.depths.tolist(), strict=True))
+
+
+def ingested_so_far(runs: list[Run], events: int) -> list[Run]:
+    """Return the runs as the first ``events`` events (in ``runs`` order) describe them."""
+    seen: list[Run] = []
+    for run in runs:
+        count = len(run.events())
+        if events <= 0:
+            break
+        seen.append(run if events >= count else replace(run, end="RUNNING"))
+        events -= count
+    return seen
+
+
+@given(runs=histories(), root=st.integers(0, 7), depth=st.integers(1, 8))
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_traversals_between_ingests_run_over_the_delta_and_match_networkx(
+    sqlite_template: Path, runs: list[Run], root: int, depth: int
+) -> None:
+    events = [e for r in runs for e in r.events()]
+    ref = f"dataset:db:d{root}"
+    with store_with(sqlite_template, []) as service:
+        assert service.index.state().entity.edge_count == 0  # the base is empty: all is delta
+        for count, event in enumerate(events, start=1):
+            assert not service.ingest_values([event]).failed
+            state = service.index.state()
+            assert state.seq == count
+            oracle = oracle_edges(ingested_so_far(runs, count), 10**6)
+            known = {n for edge in oracle for n in edge}
+            got = answer(service, ref, direction="both", depth=depth)
+            if ref in known:
+                assert got == expected(oracle, ref, "both", depth)
+            entity = state.entity
+            assert entity.delta_size == sum(len(g) for g in entity.delta_groups.values())
+            compact = entity.compacted()
+            for down in (True, False):
+                roots = [service.resolve(ref).id] if ref in known else []
+                over_delta = bfs(entity, roots, down=down, max_depth=depth, parents=False)
+                over_base = bfs(compact, roots, down=down, max_depth=depth, parents=False)
+                assert reached(over_delta) == reached(over_base)
+                assert over_delta.edges.tolist() == over_base.edges.tolist()
+        reloaded = LineageService(service.store, service.settings)
+        assert answer(reloaded, ref, direction="both", depth=depth) == answer(
+            service, ref, direction="both", depth=depth
+        )
