@@ -59,10 +59,10 @@ def fetch(
 ) -> list[Any]:
     """Return the rows of a query; with ``ids``, only rows whose ``column`` is among them."""
     if ids is None or column is None:
-        return list(conn.execute(query))
+        return list(conn.execute(query).all())  # one fetchall: much faster than row by row
     found: list[Any] = []
     for chunk in chunks(ids):
-        found.extend(conn.execute(query.where(column.in_(chunk))))
+        found.extend(conn.execute(query.where(column.in_(chunk))).all())
     return found
 
 
