@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -456,8 +457,12 @@ class LineageService:
         return self.marquez_namespace(namespace) if kind == "namespace" else before
 
 
+_ADMIN_FRAGMENT = re.compile(r"#/(?:definitions|\$defs)/AdminEvent\s*$")
+
+
 def _not_admin(value: Any) -> Any:
-    if is_admin(value):
+    url = value.get("schemaURL") if type(value) is dict else None
+    if is_admin(value) or (isinstance(url, str) and _ADMIN_FRAGMENT.search(url)):
         raise InvalidEvent("$.schemaURL", "admin events are recorded by the API, not posted")
     return value
 

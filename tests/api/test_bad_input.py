@@ -141,6 +141,11 @@ CASES: dict[str, Case] = {
         "$.schemaURL",
         "'FooEvent' is not an event kind; expected RunEvent, DatasetEvent or",
     ),
+    "schemaURL-AdminEvent-fragment": Case(
+        with_("schemaURL", "https://example.com/spec.json#/$defs/AdminEvent"),
+        "$.schemaURL",
+        "admin events are recorded by the API, not posted",
+    ),
     "run-missing": Case(without("run"), "$.run", REQ),
     "run-string": Case(with_("run", "r1"), "$.run", f"{OBJ} a string"),
     "runId-missing": Case(without("run.runId"), "$.run.runId", REQ),

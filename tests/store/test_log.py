@@ -111,6 +111,11 @@ def _tamper_and_verify(store: Store, statement: object) -> str:
             "3: log head says entry 3 is last",
             id="last-row-deleted",
         ),
+        pytest.param(
+            lambda: update(events).where(events.c.seq == 2).values(payload=None),
+            "2: payload is missing and no redaction is recorded",
+            id="payload-nulled",
+        ),
     ],
 )
 def test_verify_names_first_broken_sequence(

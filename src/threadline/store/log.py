@@ -144,13 +144,16 @@ def _check_row(row: object, expected_seq: int, previous: str) -> str | None:
     if seq != expected_seq:
         return f"entry {expected_seq} is missing (found {seq} next)"
     payload = row.payload  # type: ignore[attr-defined]
-    if payload is not None:
-        payload = bytes(payload)
-        if hashlib.sha256(payload).hexdigest() != row.payload_sha256:  # type: ignore[attr-defined]
-            return "payload does not match its SHA-256"
-        problem = _check_derived(row, payload)
-        if problem:
-            return problem
+    if payload is None:
+        # Nothing redacts yet; when erasure lands it must chain a record of its own, and
+        # only a payload that record covers may be missing.
+        return "payload is missing and no redaction is recorded"
+    payload = bytes(payload)
+    if hashlib.sha256(payload).hexdigest() != row.payload_sha256:  # type: ignore[attr-defined]
+        return "payload does not match its SHA-256"
+    problem = _check_derived(row, payload)
+    if problem:
+        return problem
     recomputed = chain_hash(previous, row.payload_sha256, seq, int(row.received_us))  # type: ignore[attr-defined]
     if recomputed != row.chain_hash:  # type: ignore[attr-defined]
         return "chain hash does not match (entry altered, inserted or reordered)"
