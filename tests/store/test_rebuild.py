@@ -34,6 +34,7 @@ from threadline.demo.sample import sample_events
 from threadline.service import LineageService
 from threadline.settings import Settings
 from threadline.store import Store
+from threadline.store.tables import edges, run_io, runs
 
 
 def rich_events() -> list[dict[str, Any]]:
@@ -104,6 +105,11 @@ def test_rebuild_reproduces_projections_exactly(
     _ingest(service, rich_events())
     before = store.dump()
     assert len(before["edges"]) > 20 and len(before["dataset_versions"]) > 10
+    with store.write() as conn:  # damage the projections: only a real replay mends them
+        conn.execute(edges.delete())
+        conn.execute(run_io.delete())
+        conn.execute(runs.update().values(state="ABORT"))
+    assert store.dump() != before
     result = CliRunner().invoke(app, ["rebuild", "--db", db_url])
     assert result.exit_code == 0, result.output
     assert f"from {len(rich_events())} events" in result.output
