@@ -6,7 +6,12 @@ from typing import Any
 
 import orjson
 import pytest
-from openlineage.client.facet_v2 import error_message_run, source_code_location_job, sql_job
+from openlineage.client.facet_v2 import (
+    error_message_run,
+    source_code_job,
+    source_code_location_job,
+    sql_job,
+)
 from sqlalchemy import select
 
 from tests.events import RunState, at_us, inp, out, parent, rid, run_event
@@ -177,6 +182,27 @@ def test_job_version_changes_with_code_identity_and_io(
     assert found[-1]["inputs"] == '["db:a","db:c"]'
     assert job_row(store, "tests", "job")["current_version_id"] == ids[4]
     assert found[0]["source_version"] == "v1" and found[0]["sql_hash"] != found[1]["sql_hash"]
+
+
+def test_job_version_changes_with_the_source_code_alone(
+    service: LineageService, store: Store
+) -> None:
+    def code(text: str) -> dict[str, Any]:
+        return {
+            "sourceCode": source_code_job.SourceCodeJobFacet(language="python", sourceCode=text)
+        }
+
+    io = {"inputs": [inp("db", "a")], "outputs": [out("db", "b")]}
+    ingest(
+        service,
+        run_event(RunState.COMPLETE, 1, run="s1", job_facets=code("x = 1"), **io),
+        run_event(RunState.COMPLETE, 2, run="s2", job_facets=code("x = 1"), **io),
+        run_event(RunState.COMPLETE, 3, run="s3", job_facets=code("x = 2"), **io),
+    )
+    ids = [run_row(store, f"s{i}")["job_version_id"] for i in (1, 2, 3)]
+    assert ids[0] == ids[1] != ids[2]
+    first, second = _job_versions(store)
+    assert first["source_hash"] and first["source_hash"] != second["source_hash"]
 
 
 def test_job_latest_run_follows_start_time(service: LineageService, store: Store) -> None:
