@@ -188,3 +188,17 @@ def test_nesting_at_the_depth_limit_is_accepted_in_a_batch(client: TestClient) -
     response = client.post(BATCH, content=orjson.dumps([with_("run.facets.custom", nested(97))]))
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "success"
+
+
+def test_nesting_limit_follows_the_settings(settings: Any) -> None:
+    from dataclasses import replace
+
+    from threadline.api import create_app
+
+    with TestClient(create_app(replace(settings, max_json_depth=20))) as strict:
+        # "$" > run > facets > 17 levels of the custom facet: 20 in all.
+        accepted = strict.post(LINEAGE, content=body(with_("run.facets.custom", nested(17))))
+        assert accepted.status_code == 201, accepted.text
+        refused = strict.post(LINEAGE, content=body(with_("run.facets.custom", nested(18))))
+        assert refused.status_code == 400
+        assert refused.json()["message"] == "$: JSON is nested deeper than 20 levels"
