@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -21,7 +21,7 @@ from threadline.model import (
     Resolved,
 )
 from threadline.openlineage import check_value, decode_body, may_hold_nul, parse_event, parse_json
-from threadline.openlineage.body import dump_element
+from threadline.openlineage.body import dump_element, element_spans
 from threadline.projection import project
 from threadline.queries.admission import refusal
 from threadline.queries.audit import audit_report
@@ -99,14 +99,14 @@ class LineageService:
         self, body: bytes, *, content_encoding: str | None = None
     ) -> BatchOutcome:
         """Validate a JSON array of events; store the valid ones in one transaction."""
-        _raw, value = self.parse_body(body, content_encoding=content_encoding)
+        raw, value = self.parse_body(body, content_encoding=content_encoding)
         if type(value) is not list:
             raise InvalidEvent("$", "a batch must be a JSON array of events")
         if len(value) > self.settings.max_batch_events:
             raise InvalidParameter(
                 f"a batch holds at most {self.settings.max_batch_events} events; got {len(value)}"
             )
-        return self.ingest_values(value)
+        return self.ingest_values(value, payloads=element_spans(raw, len(value)))
 
     def check_value(self, value: Any) -> str | None:
         """Return why an event would be refused, or None if it would be accepted."""
@@ -120,15 +120,21 @@ class LineageService:
             return exc.message
         return None
 
-    def ingest_values(self, values: Iterable[Any]) -> BatchOutcome:
-        """Validate decoded events and store the valid ones; report each invalid one."""
+    def ingest_values(
+        self, values: Iterable[Any], *, payloads: Sequence[bytes] | None = None
+    ) -> BatchOutcome:
+        """Validate decoded events and store the valid ones; report each invalid one.
+
+        ``payloads`` are the events as they were sent, kept verbatim in the log; without
+        them each event is kept as compact JSON.
+        """
         valid: list[tuple[int, ParsedEvent]] = []
         failed: list[FailedEvent] = []
         received = 0
         for index, value in enumerate(values):
             received += 1
             try:
-                payload = dump_element(value)
+                payload = payloads[index] if payloads is not None else dump_element(value)
                 check_value(
                     value,
                     max_depth=self.settings.max_json_depth,

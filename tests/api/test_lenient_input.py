@@ -202,3 +202,22 @@ def test_nesting_limit_follows_the_settings(settings: Any) -> None:
         refused = strict.post(LINEAGE, content=body(with_("run.facets.custom", nested(18))))
         assert refused.status_code == 400
         assert refused.json()["message"] == "$: JSON is nested deeper than 20 levels"
+
+
+def test_batch_events_are_logged_byte_for_byte(client: TestClient, store: Store) -> None:
+    first = orjson.dumps(run_event(RunState.START, 1), option=orjson.OPT_INDENT_2)
+    # Spacing, escapes and number spellings a re-encoding would change.
+    second = (
+        orjson.dumps(run_event(RunState.COMPLETE, 2))[:-1]
+        + b', "x_note": "caf\\u00e9 \\/ \\"q\\"", "x_n": 1.50E+2 }'
+    )
+    body = b"[\n  " + first + b" ,\r\n\t" + second + b"\n]"
+    answer = client.post(BATCH, content=body)
+    assert answer.json()["status"] == "success", answer.text
+    with store.read() as conn:
+        rows = conn.execute(
+            select(events.c.payload, events.c.payload_sha256).order_by(events.c.seq)
+        )
+        stored = [(bytes(r.payload), r.payload_sha256) for r in rows]
+    assert stored == [(p, hashlib.sha256(p).hexdigest()) for p in (first, second)]
+    assert store.verify().ok

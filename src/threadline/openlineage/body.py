@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import zlib
 from typing import Any
@@ -143,3 +144,31 @@ def _too_deep(value: Any, limit: int) -> bool:
 def dump_element(value: Any) -> bytes:
     """Return the bytes stored for one element of a batch (compact JSON)."""
     return orjson.dumps(value)
+
+
+_SCAN = json.JSONDecoder()
+_SPACE = " \t\n\r"
+
+
+def element_spans(raw: bytes, count: int) -> list[bytes] | None:
+    """Return each element of a JSON array exactly as it was sent, or None if that fails.
+
+    ``raw`` has already been parsed (and validated) as an array of ``count`` elements; this
+    finds where each one begins and ends, so the log keeps a batch's events verbatim.
+    """
+    text = raw.decode("utf-8")
+    spans: list[bytes] = []
+    at = len(text) - len(text.lstrip(_SPACE)) + 1  # past the "["
+    try:
+        while len(spans) < count:
+            while text[at] in _SPACE:
+                at += 1
+            _value, end = _SCAN.raw_decode(text, at)
+            spans.append(text[at:end].encode("utf-8"))
+            at = end
+            while text[at] in _SPACE:
+                at += 1
+            at += 1  # past the "," or the closing "]"
+    except (ValueError, IndexError):
+        return None
+    return spans
