@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from tests.events import RunState, at, at_us, columns, inp, out, rid, run_event
 from threadline.errors import NotFound
+from threadline.index.graph import Graph
 from threadline.index.traverse import Reach, bfs
 from threadline.queries.options import QueryOptions
 from threadline.service import LineageService
@@ -337,6 +338,23 @@ def reached(found: Reach) -> list[tuple[int, int]]:
     return sorted(zip(found.nodes.tolist(), found.depths.tolist(), strict=True))
 
 
+def same_over_delta_and_compacted(graph: Graph, root: int, down: bool, depth: int) -> None:
+    """Check a traversal over a snapshot's delta equals one over the same edges compacted.
+
+    Both the general traversal (edges collected) and the ids-only one are checked.
+    """
+    compact = graph.compacted()
+    for collect in (True, False):
+        params = {"down": down, "max_depth": depth, "collect_edges": collect, "parents": False}
+        over_delta, over_base = bfs(graph, [root], **params), bfs(compact, [root], **params)
+        assert reached(over_delta) == reached(over_base)
+        assert over_delta.edges.tolist() == over_base.edges.tolist()
+    whole = len(reached(over_delta))
+    for snapshot in (graph, compact):
+        limited = bfs(snapshot, [root], **params, limit=2)
+        assert (limited.nodes.size, limited.truncated) == (min(2, whole), whole > 2)
+
+
 def ingested_so_far(runs: list[Run], events: int) -> list[Run]:
     """Return the runs as the first ``events`` events (in ``runs`` order) describe them."""
     seen: list[Run] = []
@@ -371,13 +389,10 @@ def test_traversals_between_ingests_run_over_the_delta_and_match_networkx(
                 assert got == expected(oracle, ref, "both", depth)
             entity = state.entity
             assert entity.delta_size == sum(len(g) for g in entity.delta_groups.values())
-            compact = entity.compacted()
-            for down in (True, False):
-                roots = [service.resolve(ref).id] if ref in known else []
-                over_delta = bfs(entity, roots, down=down, max_depth=depth, parents=False)
-                over_base = bfs(compact, roots, down=down, max_depth=depth, parents=False)
-                assert reached(over_delta) == reached(over_base)
-                assert over_delta.edges.tolist() == over_base.edges.tolist()
+            if ref in known:
+                root_id = service.resolve(ref).id
+                for down in (True, False):
+                    same_over_delta_and_compacted(entity, root_id, down, depth)
         reloaded = LineageService(service.store, service.settings)
         assert answer(reloaded, ref, direction="both", depth=depth) == answer(
             service, ref, direction="both", depth=depth

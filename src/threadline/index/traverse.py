@@ -177,7 +177,15 @@ def bfs(
             state.parent[root] = -1
     frontier: list[int] | npt.NDArray[np.int64] = [r for r, d in state.depth.items() if d == 0]
     level, reason = 0, None
+    fast = as_of is None and not collect_edges and not parents
     while len(frontier) and level < max_depth:
+        if fast and state.visited is None and len(frontier) <= PYTHON_FRONTIER:
+            frontier, level, reason = _fast_levels(
+                graph, list(frontier), level, state, down, limit, max_depth, deadline
+            )
+            if reason:
+                break
+            continue  # done, or the frontier grew: numpy levels from here
         level += 1
         if deadline is not None and time.monotonic() > deadline:
             reason = "time"
@@ -224,8 +232,6 @@ def _level_python(
     if len(cache) > CACHE_NODES:
         cache.clear()
     cap = limit + len(state.blocked)
-    if fast_limit and parent is None:
-        return _level_fast(graph, frontier, level, state, down, cap)
     for u in frontier:
         targets: Iterable[int] | None = None
         if u < fast_limit and u not in special:
@@ -254,36 +260,91 @@ def _level_python(
     return nxt, None
 
 
-def _level_fast(
-    graph: Graph, frontier: list[int], level: int, state: _State, down: bool, cap: int
-) -> tuple[list[int], str | None]:
-    # Current edges, ids only: a list-of-lists BFS over the warm neighbour cache. The limit
-    # is checked once per level; the nodes past it are the last ones added, and are dropped.
+def _fast_levels(
+    graph: Graph,
+    frontier: list[int],
+    level: int,
+    state: _State,
+    down: bool,
+    limit: int,
+    max_depth: int,
+    deadline: float | None,
+) -> tuple[list[int], int, str | None]:
+    """Expand small frontiers over current edges, ids only: a list-of-lists BFS.
+
+    Neighbour tuples come from the base's warm cache. The limit is checked once per level;
+    the nodes past it are the last ones added, and are dropped. Returns the next frontier,
+    the level reached and why it stopped early (None when done or the frontier grew).
+    """
     views = graph.base.views
     ptr, nbr = (views.cur_out_ptr, views.cur_out) if down else (views.cur_in_ptr, views.cur_in)
     special = graph.special_out if down else graph.special_in
     cache = graph.base.cache_out if down else graph.base.cache_in
-    n = graph.base.n
-    seen, get, nxt = state.depth, cache.get, []
-    for u in frontier:
-        if (special and u in special) or u >= n:
-            targets: Iterable[int] = [v for v, _kind in neighbours(graph, u, down=down, as_of=None)]
+    if len(cache) > CACHE_NODES:
+        cache.clear()
+    cap, seen = limit + len(state.blocked), state.depth
+    plain = not special and graph.n <= graph.base.n
+    while frontier and level < max_depth and len(frontier) <= PYTHON_FRONTIER:
+        level += 1
+        if deadline is not None and time.monotonic() > deadline:
+            return frontier, level, "time"
+        if plain:  # every node is in the base, with its base neighbours: the tightest loop
+            nxt = _expand_plain(frontier, level, seen, cache, ptr, nbr)
         else:
-            found = get(u)
-            targets = (
-                found if found is not None else cache.setdefault(u, tuple(nbr[ptr[u] : ptr[u + 1]]))
-            )
+            nxt = _expand_mixed(graph, frontier, level, seen, down)
+        excess = len(seen) - cap
+        if excess > 0:
+            for v in nxt[-excess:]:
+                del seen[v]
+            del nxt[-excess:]
+            return nxt, level, "limit"
+        frontier = nxt
+    return frontier, level, None
+
+
+def _expand_plain(
+    frontier: list[int],
+    level: int,
+    seen: dict[int, int],
+    cache: dict[int, tuple[int, ...]],
+    ptr: memoryview,
+    nbr: memoryview,
+) -> list[int]:
+    nxt: list[int] = []
+    get = cache.get
+    for u in frontier:
+        found = get(u)
+        if found is None:
+            found = cache[u] = tuple(nbr[ptr[u] : ptr[u + 1]])
+        for v in found:
+            if v not in seen:
+                seen[v] = level
+                nxt.append(v)
+    return nxt
+
+
+def _expand_mixed(
+    graph: Graph, frontier: list[int], level: int, seen: dict[int, int], down: bool
+) -> list[int]:
+    # As ``_expand_plain``, for snapshots whose delta touches some nodes or adds new ones.
+    views, n = graph.base.views, graph.base.n
+    ptr, nbr = (views.cur_out_ptr, views.cur_out) if down else (views.cur_in_ptr, views.cur_in)
+    special = graph.special_out if down else graph.special_in
+    cache = graph.base.cache_out if down else graph.base.cache_in
+    nxt: list[int] = []
+    for u in frontier:
+        if u in special or u >= n:
+            targets: Iterable[int] = [v for v, _k in neighbours(graph, u, down=down, as_of=None)]
+        else:
+            found = cache.get(u)
+            if found is None:
+                found = cache[u] = tuple(nbr[ptr[u] : ptr[u + 1]])
+            targets = found
         for v in targets:
             if v not in seen:
                 seen[v] = level
                 nxt.append(v)
-    excess = len(seen) - cap
-    if excess > 0:
-        for v in nxt[-excess:]:
-            del seen[v]
-        del nxt[-excess:]
-        return nxt, "limit"
-    return nxt, None
+    return nxt
 
 
 def _visited(state: _State, size: int) -> Bools:

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from threadline.api.responses import JsonResponse
 from threadline.api.routes.marquez_common import ERRORS, marquez_router, service_of
+from threadline.queries.marquez.graph import MARQUEZ_DEFAULT_DEPTH
 
 router = marquez_router("Lineage and search")
 NODE_ID = Query(
@@ -24,7 +25,9 @@ NODE_ID = Query(
 async def get_lineage(
     request: Request,
     node_id: str = NODE_ID,
-    depth: int = Query(20, description="Most jobs to pass, upstream and downstream"),
+    depth: int = Query(
+        MARQUEZ_DEFAULT_DEPTH, description="Most jobs to pass, upstream and downstream"
+    ),
 ) -> JsonResponse:
     """The graph around a node: ``{graph: [{id, type, data, inEdges, outEdges}]}``."""
     service = service_of(request)
@@ -35,7 +38,7 @@ async def get_lineage(
 async def get_column_lineage(
     request: Request,
     node_id: str = NODE_ID,
-    depth: int = Query(20, description="Most field-to-field steps"),
+    depth: int = Query(MARQUEZ_DEFAULT_DEPTH, description="Most field-to-field steps"),
     with_downstream: bool = Query(False, alias="withDownstream"),
 ) -> JsonResponse:
     """Upstream fields (and downstream ones on request) of a dataset, field or job."""

@@ -28,6 +28,7 @@ from threadline.store.tables import dataset_fields, datasets, edges, jobs
 
 COLUMN = EDGE_KINDS["column"]
 MAX_JOB_DEPTH = MAX_DEPTH // 2
+MARQUEZ_DEFAULT_DEPTH = 20  # Marquez's default depth of /lineage (jobs) and /column-lineage
 
 
 def _check_depth(depth: int, most: int) -> None:
