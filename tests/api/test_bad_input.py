@@ -113,6 +113,12 @@ CASES: dict[str, Case] = {
         "$.job.name",
         "strings may not contain the NUL character",
     ),
+    # Under orjson's limit (1024) but over Python's recursion limit: refused, never a 500.
+    "nested-1000-levels": Case(
+        spliced("run.facets.custom", "@@", b'{"x":' * 1000 + b"1" + b"}" * 1000),
+        "$",
+        "JSON is nested deeper than 100 levels",
+    ),
     "nested-150-levels": Case(
         with_("run.facets.custom", nested(150)), "$", "JSON is nested deeper than 100 levels"
     ),

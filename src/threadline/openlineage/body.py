@@ -148,6 +148,7 @@ def dump_element(value: Any) -> bytes:
 
 _SCAN = json.JSONDecoder()
 _SPACE = " \t\n\r"
+_STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"|[][{}]')
 
 
 def element_spans(raw: bytes, count: int) -> list[bytes] | None:
@@ -163,7 +164,7 @@ def element_spans(raw: bytes, count: int) -> list[bytes] | None:
         while len(spans) < count:
             while text[at] in _SPACE:
                 at += 1
-            _value, end = _SCAN.raw_decode(text, at)
+            end = _value_end(text, at)
             spans.append(text[at:end].encode("utf-8"))
             at = end
             while text[at] in _SPACE:
@@ -172,3 +173,22 @@ def element_spans(raw: bytes, count: int) -> list[bytes] | None:
     except (ValueError, IndexError):
         return None
     return spans
+
+
+def _value_end(text: str, at: int) -> int:
+    """Return where the JSON value that starts at ``at`` ends."""
+    try:
+        return _SCAN.raw_decode(text, at)[1]
+    except RecursionError:
+        # Deeper than Python's recursion limit, which orjson's 1024 levels exceed: such an
+        # element is refused by the depth check, but it must still be stepped over.
+        depth = 0
+        for match in _STRING_OR_BRACKET.finditer(text, at):
+            token = match.group()
+            if token in "[{":
+                depth += 1
+            elif token in "]}":
+                depth -= 1
+                if depth == 0:
+                    return match.end()
+        raise ValueError("unbalanced brackets") from None
