@@ -28,7 +28,7 @@ PG_ADMIN_URL = os.environ.get(
     "THREADLINE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 IN_CI = bool(os.environ.get("CI"))
-_pg_state: dict[str, Any] = {"checked": False, "error": None, "skipped": 0}
+_pg_state: dict[str, Any] = {"checked": False, "error": None}
 
 DIALECTS = [
     pytest.param("sqlite", id="sqlite"),
@@ -57,18 +57,21 @@ def require_postgres() -> None:
     message = f"PostgreSQL not reachable at {make_url(PG_ADMIN_URL).render_as_string()}: {error}"
     if IN_CI:
         pytest.fail(f"CI is set but {message}", pytrace=False)
-    _pg_state["skipped"] += 1
     pytest.skip(message)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """Say loudly that PostgreSQL tests were skipped."""
-    if _pg_state["skipped"]:
+    """Say loudly that PostgreSQL tests were skipped (counted from the reports, so that it
+    works under xdist too, where the skips happen in the workers)."""
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if "PostgreSQL not reachable" in str(getattr(report, "longrepr", ""))
+    ]
+    if skipped:
+        reason = str(skipped[0].longrepr[-1]) if isinstance(skipped[0].longrepr, tuple) else ""
         terminalreporter.write_sep(
-            "!",
-            f"{_pg_state['skipped']} PostgreSQL tests SKIPPED: {_pg_state['error']}",
-            yellow=True,
-            bold=True,
+            "!", f"{len(skipped)} PostgreSQL tests SKIPPED: {reason}", yellow=True, bold=True
         )
 
 
