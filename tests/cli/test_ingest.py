@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import orjson
+import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from tests.events import RunState, inp, run_event
 from threadline.cli.main import app
 from threadline.store import Store
+from threadline.store.tables import events
 
 
 def _ndjson(path: Path) -> Path:
@@ -80,3 +84,37 @@ def test_ingest_missing_file_is_a_clear_error(db_url: str) -> None:
     result = CliRunner().invoke(app, ["ingest", "no-such-file.ndjson", "--db", db_url])
     assert result.exit_code == 1
     assert "no-such-file.ndjson: no such file" in result.output
+
+
+def _odd_spellings(minutes: int, run: str) -> bytes:
+    """Return an event's bytes with spacing, escapes and numbers a re-encoding would change."""
+    compact = orjson.dumps(run_event(RunState.START, minutes, run=run))
+    return compact[:-1] + b' ,  "x_note" : "caf\\u00e9 \\/ \\"q\\"",\t"x_n": 1.50E+2 }'
+
+
+@pytest.mark.parametrize("target", ["local", "server"])
+def test_ingest_logs_each_event_byte_for_byte(
+    tmp_path: Path, db_url: str, store: Store, request: pytest.FixtureRequest, target: str
+) -> None:
+    lines = [_odd_spellings(1, "a"), b"  " + _odd_spellings(2, "b")]
+    ndjson = tmp_path / "odd.ndjson"
+    ndjson.write_bytes(lines[0] + b"\r\n" + lines[1] + b"  \n")
+    elements = [_odd_spellings(3, "c"), orjson.dumps(run_event(RunState.START, 4, run="d"))]
+    array = tmp_path / "odd.json"
+    array.write_bytes(b"[\n  " + elements[0] + b" ,\n\t" + elements[1] + b"\n]\n")
+    single = tmp_path / "one.json"
+    single.write_bytes(b"\n" + _odd_spellings(5, "e") + b"\n")
+    where = ["--url", request.getfixturevalue("live_server")] if target == "server" else []
+    result = CliRunner().invoke(
+        app, ["ingest", str(ndjson), str(array), str(single), *(where or ["--db", db_url])]
+    )
+    assert result.exit_code == 0, result.output
+    with store.read() as conn:
+        rows = conn.execute(
+            select(events.c.payload, events.c.payload_sha256).order_by(events.c.seq)
+        ).all()
+    sent = [lines[0], lines[1].strip(), *elements, _odd_spellings(5, "e")]
+    assert [(bytes(r.payload), r.payload_sha256) for r in rows] == [
+        (payload, hashlib.sha256(payload).hexdigest()) for payload in sent
+    ]
+    assert store.verify().ok

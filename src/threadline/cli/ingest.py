@@ -13,17 +13,24 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from threadline.cli.common import DB_OPTION, err, fail, local_service, out
+from threadline.openlineage.body import element_spans
 
 CHUNK = 500
+_SPACE = b" \t\r\n"
 
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """One event read from a file: where it was, and its value or why it could not be read."""
+    """One event read from a file: where it was, its value and bytes, or why it was unreadable.
+
+    ``payload`` is the event's bytes as they stand in the file (a line, an array element or
+    the whole file, without the whitespace around it): the log keeps them verbatim.
+    """
 
     where: str
     value: Any = None
     error: str | None = None
+    payload: bytes = b""
 
 
 def read_items(label: str, data: bytes) -> Iterator[Item]:
@@ -38,17 +45,18 @@ def read_items(label: str, data: bytes) -> Iterator[Item]:
                 yield Item(f"{label}", error="file is not a valid JSON array")
                 return
         if isinstance(whole, list):
-            for i, value in enumerate(whole):
-                yield Item(f"{label}[{i}]", value)
+            spans = element_spans(data, len(whole)) or [orjson.dumps(v) for v in whole]
+            for i, (value, payload) in enumerate(zip(whole, spans, strict=True)):
+                yield Item(f"{label}[{i}]", value, payload=payload)
             return
         if isinstance(whole, dict):
-            yield Item(f"{label}:1", whole)
+            yield Item(f"{label}:1", whole, payload=data.strip(_SPACE))
             return
     for number, line in enumerate(data.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            yield Item(f"{label}:{number}", orjson.loads(line))
+            yield Item(f"{label}:{number}", orjson.loads(line), payload=line.strip(_SPACE))
         except orjson.JSONDecodeError as exc:
             yield Item(f"{label}:{number}", error=f"not valid JSON ({exc})")
 
@@ -66,22 +74,25 @@ def _load(files: list[str]) -> list[Item]:
     return items
 
 
-Sender = Callable[[list[Any]], list[tuple[int, str]]]
+Sender = Callable[[list[Item]], list[tuple[int, str]]]
 
 
 def _local_sender(service: Any) -> Sender:
-    def send(values: list[Any]) -> list[tuple[int, str]]:
-        outcome = service.ingest_values(values)
+    def send(items: list[Item]) -> list[tuple[int, str]]:
+        outcome = service.ingest_values(
+            [item.value for item in items], payloads=[item.payload for item in items]
+        )
         return [(f.index, f.reason) for f in outcome.failed]
 
     return send
 
 
 def _remote_sender(client: Any) -> Sender:
-    def send(values: list[Any]) -> list[tuple[int, str]]:
+    def send(items: list[Item]) -> list[tuple[int, str]]:
+        # The events' own bytes, joined: the server logs each element as it was read.
         response = client.post(
             "/api/v1/lineage/batch",
-            content=orjson.dumps(values),
+            content=b"[" + b",".join(item.payload for item in items) + b"]",
             headers={"Content-Type": "application/json"},
         )
         if response.status_code >= 500 or response.status_code in (404, 405, 413):
@@ -102,7 +113,7 @@ def _run(items: list[Item], send: Sender) -> list[tuple[str, str]]:
         task = progress.add_task("ingest", total=len(good))
         for start in range(0, len(good), CHUNK):
             chunk = good[start : start + CHUNK]
-            for index, reason in send([item.value for item in chunk]):
+            for index, reason in send(chunk):
                 rejected.append((chunk[index].where, reason))
             progress.advance(task, len(chunk))
     return [(where, reason or "") for where, reason in rejected]
