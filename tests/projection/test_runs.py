@@ -32,6 +32,10 @@ from threadline.store.tables import job_versions, run_facets, runs
         pytest.param([("FAIL", 5), ("OTHER", 9), ("START", 1)], "FAIL", id="other-after-fail"),
         pytest.param([("START", 1), ("RUNNING", 3)], "RUNNING", id="still-running"),
         pytest.param([("ABORT", 5), ("COMPLETE", 7)], "COMPLETE", id="later-terminal-wins"),
+        pytest.param([("COMPLETE", 5), ("START", 9)], "COMPLETE", id="start-timed-after-complete"),
+        pytest.param(
+            [("COMPLETE", 7), ("FAIL", 5)], "COMPLETE", id="earlier-terminal-arrives-late"
+        ),
     ],
 )
 def test_run_state_respects_event_time(
