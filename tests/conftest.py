@@ -142,7 +142,12 @@ def db_url(dialect: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iter
 
 @pytest.fixture
 def settings(db_url: str) -> Settings:
-    """Settings for the fresh database (SQLite fsyncs less: durability is tested apart)."""
+    """Settings for the fresh database.
+
+    SQLite runs with ``synchronous=NORMAL`` here to spare the disk: it still survives a
+    process crash, not a power loss. The default (FULL) is checked in
+    ``tests/store/test_engine.py``; power loss itself is not simulated.
+    """
     return Settings(database_url=db_url, sqlite_synchronous="NORMAL")
 
 
