@@ -61,8 +61,11 @@ def require_postgres() -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """Say loudly that PostgreSQL tests were skipped (counted from the reports, so that it
-    works under xdist too, where the skips happen in the workers)."""
+    """Say loudly that PostgreSQL tests were skipped.
+
+    The skips are counted from the reports the controller receives, so that the banner
+    shows under xdist too, where the skips happen in the workers.
+    """
     skipped = [
         report
         for report in terminalreporter.stats.get("skipped", [])
