@@ -24,7 +24,9 @@ from threadline.openlineage.facets import DATASET_FACETS, JOB_FACETS, RUN_FACETS
 from threadline.times import parse_iso_us
 
 _KIND_FRAGMENT = re.compile(r"#/(?:definitions|\$defs)/([A-Za-z]+)\s*$")
-_KINDS = {kind.value: kind for kind in EventKind}
+# Only the OpenLineage kinds: an AdminEvent is built by the API (threadline.admin), never
+# parsed from what a client sent.
+_KINDS = {kind.value: kind for kind in EventKind if kind is not EventKind.ADMIN}
 _STATES = {state.value: state for state in RunState}
 _NO_SPACE = re.compile(r"\S+")
 
