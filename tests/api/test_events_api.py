@@ -63,6 +63,7 @@ def test_events_paging_refuses_bad_parameters_with_400(client: Any) -> None:
     ):
         answer = client.get(EVENTS, params=params)
         assert answer.status_code == 400, params
+        assert answer.json()["error"] == "invalid_parameter", params
         assert answer.json()["message"]
 
 
