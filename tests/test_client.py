@@ -14,22 +14,24 @@ import pytest
 
 from tests.conftest import free_port
 from tests.events import RunState, out, run_event, version
+from tests.sample_refs import (
+    CLEAN,
+    CLEANING,
+    DAILY,
+    DASHBOARD,
+    EXPORT,
+    EXPORTING,
+    INGEST,
+    LANDING,
+    RAW,
+    REFRESH,
+    REVENUE,
+    W,
+)
 from threadline.client import Client
 from threadline.demo.sample import sample_events
 from threadline.errors import InvalidParameter, NotFound, StoreUnavailable
 
-W = "postgres://warehouse:5432"
-LANDING = "dataset:s3://retail-landing:orders/2024-03-01.csv"
-RAW = f"dataset:{W}:shop.raw.orders"
-CLEAN = f"dataset:{W}:shop.analytics.orders_clean"
-REVENUE = f"dataset:{W}:shop.analytics.daily_revenue"
-EXPORT = "dataset:s3://exports:revenue/daily.csv"
-DASHBOARD = "dataset:bi://dashboards:revenue-overview"
-INGEST = "job:retail:orders.ingest"
-CLEANING = "job:retail:orders.clean"
-DAILY = "job:retail:revenue.daily"
-EXPORTING = "job:retail:revenue.export"
-REFRESH = "job:retail:dashboard.refresh"
 INVALID = {"eventType": "START", "producer": "https://p", "schemaURL": "https://s"}
 
 

@@ -18,22 +18,24 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from tests.events import RunState, inp, out, run_event
+from tests.sample_refs import (
+    CLEAN,
+    CLEANING,
+    DAILY,
+    DASHBOARD,
+    EXPORT,
+    EXPORTING,
+    INGEST,
+    LANDING,
+    RAW,
+    REFRESH,
+    REVENUE,
+    W,
+)
 from threadline.cli.main import app
 from threadline.demo.sample import sample_events
 from threadline.service import LineageService
 
-W = "postgres://warehouse:5432"
-LANDING = "dataset:s3://retail-landing:orders/2024-03-01.csv"
-RAW = f"dataset:{W}:shop.raw.orders"
-CLEAN = f"dataset:{W}:shop.analytics.orders_clean"
-REVENUE = f"dataset:{W}:shop.analytics.daily_revenue"
-EXPORT = "dataset:s3://exports:revenue/daily.csv"
-DASHBOARD = "dataset:bi://dashboards:revenue-overview"
-INGEST = "job:retail:orders.ingest"
-CLEANING = "job:retail:orders.clean"
-DAILY = "job:retail:revenue.daily"
-EXPORTING = "job:retail:revenue.export"
-REFRESH = "job:retail:dashboard.refresh"
 HTML_NAME = '<b>"x"</b>'
 HTML = f"dataset:db:{HTML_NAME}"
 
