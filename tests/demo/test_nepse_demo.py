@@ -107,7 +107,16 @@ def test_demo_prints_its_questions_with_commands(demo: Demo) -> None:
     assert "round 1: model nepse-price version 1 (promoted to champion)" in demo.output
     assert "round 2: model nepse-price version 2 (promoted to champion)" in demo.output
     assert len(demo.commands) == 9
-    assert all(c[0] == "threadline" for c in demo.commands.values())
+    asked = sorted({tuple(c[1:3]) if c[1] == "model" else (c[1],) for c in demo.commands.values()})
+    assert asked == [
+        ("affected",),
+        ("audit",),
+        ("diff",),
+        ("model", "check"),
+        ("model", "lineage"),
+        ("model", "registry"),
+        ("upstream",),
+    ]
 
 
 def test_demo_affected_by_bad_march_data_is_exactly_what_was_built_before_the_fix(

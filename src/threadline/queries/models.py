@@ -217,7 +217,7 @@ def model_lineage(
     raw = [
         _public(v)
         for i, v in versions.items()
-        if i != vid and _is_raw(v, run_info.get(v["producedBy"] or -1))
+        if i != vid and _is_raw(run_info.get(v["producedBy"] or -1))
     ]
     read = _read_versions(conn, training["runId"]) if training else set()
     inputs = [_public(v) for i, v in versions.items() if i in read]
@@ -277,7 +277,7 @@ def _training_run(
     return {**run_info[chosen], "runId": chosen}
 
 
-def _is_raw(version: dict[str, Any], producer: dict[str, Any] | None) -> bool:
+def _is_raw(producer: dict[str, Any] | None) -> bool:
     """Raw data: nothing in the lineage produced it, or an ingestion run brought it in."""
     return producer is None or producer["kind"] == "ingestion"
 
