@@ -91,9 +91,7 @@ class LineageService:
         check_value(value, max_depth=self.settings.max_json_depth, nul_possible=may_hold_nul(raw))
         event = parse_event(_not_admin(value), raw)
         self._admit(event)
-        outcome = self.store.ingest([event], now_us(), project)[0]
-        self.index.note_write()
-        return outcome
+        return self.store.ingest([event], now_us(), project)[0]
 
     def ingest_batch_body(
         self, body: bytes, *, content_encoding: str | None = None
@@ -144,7 +142,6 @@ class LineageService:
             except ClientError as exc:
                 failed.append(FailedEvent(index, exc.message, retriable=False))
         accepted = self._store_valid(valid, failed)
-        self.index.note_write()
         failed.sort(key=lambda f: f.index)
         return BatchOutcome(received, tuple(accepted), tuple(failed))
 
@@ -228,16 +225,13 @@ class LineageService:
 
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Replay the log into fresh projections."""
-        replayed = self.store.rebuild(project, progress)
-        self.index.note_write()
-        return replayed
+        return self.store.rebuild(project, progress)
 
     # --- changes made through the API, logged as admin events --------------------------------
 
     def record_admin(self, action: str, target: dict[str, Any], **details: Any) -> None:
         """Log and project an admin event (tags, soft deletes, namespace details)."""
         self.store.ingest([admin_event(action, target, **details)], now_us(), project)
-        self.index.note_write()
 
     # --- models ------------------------------------------------------------------------------
 
@@ -254,14 +248,14 @@ class LineageService:
     def model_lineage(self, model: str, as_of: str | None = None) -> dict[str, Any]:
         """Return what trained a model version, how it was checked, where it serves."""
         when = parse_as_of(as_of)
-        state = self.index.state()
         with self.store.read() as conn:
+            state = self.index.state_for(conn)
             return model_lineage(conn, state, model, when)
 
     def model_check(self, model: str | None = None) -> list[dict[str, Any]]:
         """Check that model versions (one, or the newest of each) can be rebuilt exactly."""
-        state = self.index.state()
         with self.store.read() as conn:
+            state = self.index.state_for(conn)
             return [model_check(conn, state, model)] if model else models_check(conn, state)
 
     def affected(
@@ -274,14 +268,14 @@ class LineageService:
     ) -> dict[str, Any]:
         """Return the models, deployments and predictions built on some dataset versions."""
         start, end = parse_as_of(since, "from"), parse_as_of(until, "to")
-        state = self.index.state()
         with self.store.read() as conn:
+            state = self.index.state_for(conn)
             return affected(conn, state, dataset, version=version, since=start, until=end)
 
     def audit_report(self, model: str) -> dict[str, Any]:
         """Return the audit report of a model version (lineage, checks, proof)."""
-        state = self.index.state()
         with self.store.read() as conn:
+            state = self.index.state_for(conn)
             return audit_report(conn, state, model)
 
     # --- lineage queries ----------------------------------------------------------------------
@@ -293,20 +287,20 @@ class LineageService:
 
     def lineage(self, ref: str | NodeRef, options: QueryOptions) -> LineageResult:
         """Traverse from a node: upstream, downstream or both, at a granularity and time."""
-        state = self.index.state()
         with self.store.read() as conn:
+            state = self.index.state_for(conn)
             return lineage(conn, state, resolve(conn, ref), options)
 
     def path(self, source: str, target: str, options: QueryOptions) -> PathResult:
         """Find the shortest path between two nodes and count the distinct paths."""
-        state = self.index.state()
         with self.store.read() as conn:
+            state = self.index.state_for(conn)
             return path(conn, state, resolve(conn, source), resolve(conn, target), options)
 
     def impact(self, ref: str | NodeRef, options: QueryOptions) -> ImpactResult:
         """Find everything downstream of a node, by kind, with severity and owners."""
-        state = self.index.state()
         with self.store.read() as conn:
+            state = self.index.state_for(conn)
             return impact(conn, state, resolve(conn, ref), options)
 
     def node_details(self, ref: str) -> dict[str, Any]:
@@ -316,8 +310,8 @@ class LineageService:
 
     def orphans(self, options: QueryOptions) -> OrphansResult:
         """List datasets that nothing writes or nothing reads."""
-        state = self.index.state()
         with self.store.read() as conn:
+            state = self.index.state_for(conn)
             return orphans(conn, state, options)
 
     def diff(
@@ -333,8 +327,8 @@ class LineageService:
         end = parse_as_of(until, "until") if until else now_us()
         if start is None:
             raise InvalidParameter("since is required")
-        state = self.index.state()
         with self.store.read() as conn:
+            state = self.index.state_for(conn)
             root = resolve(conn, ref) if ref else None
             end = end if end is not None else now_us()
             return diff(conn, state, start, end, options, root, granularity=granularity)
@@ -342,8 +336,12 @@ class LineageService:
     # --- Marquez read API ---------------------------------------------------------------------
     # Marquez's REST shapes, read by ``threadline.queries.marquez``; changes are admin events.
 
-    def _marquez(self, read: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    def _marquez(
+        self, read: Callable[..., T], *args: Any, indexed: bool = False, **kwargs: Any
+    ) -> T:
         with self.store.read() as conn:
+            if indexed:  # graph reads take (conn, state, ...)
+                return read(conn, self.index.state_for(conn), *args, **kwargs)
             return read(conn, *args, **kwargs)
 
     def marquez_namespaces(self, *, limit: int = 100, offset: int = 0) -> dict[str, Any]:
@@ -419,16 +417,14 @@ class LineageService:
 
     def marquez_lineage(self, node_id: str, depth: int) -> dict[str, Any]:
         """Return the dataset and job graph around a node (Marquez's depth counts jobs)."""
-        state = self.index.state()
-        return self._marquez(mq_graph.lineage_graph, state, node_id, depth)
+        return self._marquez(mq_graph.lineage_graph, node_id, depth, indexed=True)
 
     def marquez_column_lineage(
         self, node_id: str, depth: int, *, with_downstream: bool
     ) -> dict[str, Any]:
         """Return the field graph around a dataset, field or job."""
-        state = self.index.state()
         read = mq_graph.column_graph
-        return self._marquez(read, state, node_id, depth, with_downstream=with_downstream)
+        return self._marquez(read, node_id, depth, indexed=True, with_downstream=with_downstream)
 
     def marquez_put_namespace(
         self, name: str, *, owner_name: str, description: str | None

@@ -11,6 +11,7 @@ from tests.events import RunState, columns, dataset_event, inp, job_event, out, 
 from threadline.index import IndexState, LineageIndex
 from threadline.index.loader import epoch, head
 from threadline.queries.edgesets import valid_edges
+from threadline.queries.options import QueryOptions
 from threadline.service import LineageService
 from threadline.store import Store
 from threadline.times import parse_iso_us
@@ -65,7 +66,7 @@ def test_incremental_index_equals_a_full_load_after_every_event(
     events = _history()
     random.Random(3).shuffle(events)  # out-of-order delivery too
     times = [None, *(parse_iso_us(e["eventTime"]) for e in events[::5])]
-    follower = LineageIndex(store, poll_interval=0)
+    follower = LineageIndex(store)
     follower.refresh()
     for event in events:
         assert not service.ingest_values([event]).failed
@@ -81,7 +82,7 @@ def test_index_reloads_after_rebuild_and_follows_other_writers(
 ) -> None:
     reader_store = Store(settings)  # another process's view of the same database
     try:
-        reader = LineageIndex(reader_store, poll_interval=0)
+        reader = LineageIndex(reader_store)
         before = reader.refresh()
         for event in _history()[:8]:
             service.ingest_values([event])
@@ -96,3 +97,36 @@ def test_index_reloads_after_rebuild_and_follows_other_writers(
         assert before.seq == 0
     finally:
         reader_store.close()
+
+
+def test_a_query_sees_what_another_process_committed_just_before(
+    service: LineageService, settings: Any
+) -> None:
+    # The writer's ids are new to this process's snapshot, which was current a moment ago:
+    # the query must catch up rather than traverse a snapshot that lacks them.
+    writer_store = Store(settings)
+    try:
+        writer = LineageService(writer_store, settings)
+        upstream = QueryOptions(direction="upstream", depth=4)
+        for i in range(3):
+            job, source, target = ("tests", f"late{i}"), ("db", f"src{i}"), ("db", f"dst{i}")
+            service.index.state()
+            ingest = [
+                run_event(RunState.START, 2 * i, run=f"l{i}", job=job),
+                run_event(
+                    RunState.COMPLETE,
+                    2 * i + 1,
+                    run=f"l{i}",
+                    job=job,
+                    inputs=[inp(*source)],
+                    outputs=[out(*target)],
+                ),
+            ]
+            assert not writer.ingest_values(ingest).failed
+            found = service.lineage(f"dataset:db:dst{i}", upstream)
+            assert {(n.namespace, n.name) for n in found.nodes} >= {job, source}
+            since = "2000-01-01T00:00:00Z"
+            versions = service.affected(f"dataset:db:src{i}", since=since)
+            assert versions == writer.affected(f"dataset:db:src{i}", since=since)
+    finally:
+        writer_store.close()

@@ -1,15 +1,14 @@
 """The lineage index: the graph in compact arrays, per process, following the log.
 
 It loads the projections at start, then applies the change feed of every new log entry
-by sequence number: right after this process commits, and by polling for other writers
-(at most every ``poll_interval`` seconds, the documented convergence delay). Traversals
-read an immutable ``IndexState`` snapshot, so they never wait for a refresh.
+by sequence number. Each query reads the log head in its own read transaction first and
+catches up when the log moved on (this process's writes or another's), so a query never
+sees an id its snapshot lacks. Traversals read an immutable ``IndexState`` snapshot.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -156,39 +155,37 @@ def _split(edges: list[Edge]) -> tuple[list[Edge], list[Edge]]:
 class LineageIndex:
     """Keeps an ``IndexState`` current with the store's log."""
 
-    def __init__(self, store: Store, *, poll_interval: float = 0.2) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
-        self.poll_interval = poll_interval
         self._state: IndexState | None = None
         self._lock = threading.Lock()
-        self._checked = 0.0
-        self._stale = True
 
     @property
     def current(self) -> IndexState | None:
         """Return the snapshot held now, without refreshing (None before the first load)."""
         return self._state
 
-    def note_write(self) -> None:
-        """Tell the index that this process committed; the next read refreshes first."""
-        self._stale = True
-
     def state(self) -> IndexState:
-        """Return a current snapshot, refreshing it when the log moved on."""
+        """Return a snapshot holding every entry committed to the log by now."""
+        with self.store.read() as conn:
+            return self.state_for(conn)
+
+    def state_for(self, conn: Connection) -> IndexState:
+        """Return a snapshot holding at least what ``conn``'s read transaction sees.
+
+        A query reads ids from the database and then traverses the snapshot, so the snapshot
+        must not be older than the transaction; another process may have written since the
+        last poll. It costs one read of the log head when the snapshot is current.
+        """
+        head, current_epoch = loader.head(conn), loader.epoch(conn)
         current = self._state
-        if (
-            current is not None
-            and not self._stale
-            and time.monotonic() - self._checked < self.poll_interval
-        ):
+        if current is not None and current.epoch == current_epoch and current.seq >= head:
             return current
         return self.refresh()
 
     def refresh(self) -> IndexState:
         """Load or catch up with the log; return the new snapshot."""
         with self._lock:
-            self._stale = False
-            self._checked = time.monotonic()
             with self.store.read() as conn:
                 head, current_epoch = loader.head(conn), loader.epoch(conn)
                 state = self._state

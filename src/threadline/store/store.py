@@ -56,8 +56,11 @@ class Store:
     def read(self) -> Iterator[Connection]:
         """Open a read transaction (a consistent snapshot)."""
         try:
-            with self.engine.connect() as conn, conn.begin():
-                yield conn
+            with self.engine.connect() as conn:
+                if self.dialect == "postgresql":  # its default would re-read each statement
+                    conn = conn.execution_options(isolation_level="REPEATABLE READ")
+                with conn.begin():
+                    yield conn
         except OperationalError as exc:
             raise StoreUnavailable(f"the database could not be read: {exc.orig}") from exc
 
