@@ -86,3 +86,10 @@ class SchemaOutdated(ThreadlineError):
     """The database schema is older than this version of Threadline."""
 
     code = "schema_outdated"
+
+
+class Overloaded(ThreadlineError):
+    """The server has as much work as it takes at once; the request may be retried soon."""
+
+    status = 503
+    code = "overloaded"

@@ -21,6 +21,10 @@ class Settings:
         sqlite_synchronous: SQLite ``synchronous`` pragma; FULL makes an acknowledged
             event survive power loss, NORMAL only a process crash.
         migrate_on_start: bring the database schema to the latest revision on start.
+        max_inflight_ingest: most ingestion requests one process handles at once; more
+            are answered 503 with ``Retry-After`` at once (bounds memory and waiting).
+        write_lock_timeout_s: longest wait for the log's write lock (or a pooled database
+            connection) before a request is answered 503 with ``Retry-After``.
     """
 
     database_url: str = DEFAULT_DATABASE_URL
@@ -29,6 +33,8 @@ class Settings:
     max_batch_events: int = 10_000
     sqlite_synchronous: str = "FULL"
     migrate_on_start: bool = True
+    max_inflight_ingest: int = 64
+    write_lock_timeout_s: float = 30.0
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -41,6 +47,12 @@ class Settings:
             max_json_depth=int(env.get("THREADLINE_MAX_JSON_DEPTH", defaults.max_json_depth)),
             max_batch_events=int(env.get("THREADLINE_MAX_BATCH_EVENTS", defaults.max_batch_events)),
             sqlite_synchronous=env.get("THREADLINE_SQLITE_SYNCHRONOUS", "FULL").upper(),
+            max_inflight_ingest=int(
+                env.get("THREADLINE_MAX_INFLIGHT_INGEST", defaults.max_inflight_ingest)
+            ),
+            write_lock_timeout_s=float(
+                env.get("THREADLINE_WRITE_LOCK_TIMEOUT", defaults.write_lock_timeout_s)
+            ),
         )
         given = {key: value for key, value in overrides.items() if value is not None}
         return replace(base, **given)

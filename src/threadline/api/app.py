@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from threadline import __version__
+from threadline.api.backpressure import IngestGate
 from threadline.api.guards import RejectNul
 from threadline.api.responses import JsonResponse
 from threadline.api.routes import (
@@ -76,6 +77,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         default_response_class=JsonResponse,
         lifespan=lifespan,
     )
+    app.state.ingest_gate = IngestGate(settings.max_inflight_ingest)
     _install_error_handlers(app)
     app.add_middleware(RejectNul)
     app.include_router(lineage.router)

@@ -19,19 +19,30 @@ def normalise_url(url: str) -> URL:
     return parsed
 
 
-def create_store_engine(url: str, *, sqlite_synchronous: str = "FULL") -> Engine:
-    """Create an engine tuned for the log: explicit write transactions on SQLite."""
+def create_store_engine(
+    url: str, *, sqlite_synchronous: str = "FULL", lock_timeout_s: float = 30.0
+) -> Engine:
+    """Create an engine tuned for the log: explicit write transactions on SQLite.
+
+    ``lock_timeout_s`` bounds the wait for a pooled connection and, on SQLite, for the
+    database's write lock (PostgreSQL's lock wait is bounded per transaction by the store).
+    """
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(parsed, sqlite_synchronous.upper())
-    return create_engine(parsed, pool_pre_ping=True, pool_size=8, max_overflow=8)
+        return _sqlite_engine(parsed, sqlite_synchronous.upper(), lock_timeout_s)
+    return create_engine(
+        parsed, pool_pre_ping=True, pool_size=8, max_overflow=8, pool_timeout=lock_timeout_s
+    )
 
 
-def _sqlite_engine(url: URL, synchronous: str) -> Engine:
+def _sqlite_engine(url: URL, synchronous: str, lock_timeout_s: float) -> Engine:
     if synchronous not in _SYNC_MODES:
         raise ValueError(f"sqlite synchronous mode must be one of {sorted(_SYNC_MODES)}")
     engine = create_engine(
-        url, connect_args={"timeout": 60, "check_same_thread": False}, pool_size=8
+        url,
+        connect_args={"timeout": lock_timeout_s, "check_same_thread": False},
+        pool_size=8,
+        pool_timeout=lock_timeout_s,
     )
     memory = url.database in (None, "", ":memory:")
 
@@ -45,7 +56,7 @@ def _sqlite_engine(url: URL, synchronous: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout_s * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -8,8 +8,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, select
+from sqlalchemy import Connection, Engine, delete, func, select, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from threadline.errors import StoreUnavailable
 from threadline.model import ChainReport, IngestOutcome, ParsedEvent
@@ -44,7 +45,9 @@ class Store:
     def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
         self.settings = settings
         self.engine = engine or create_store_engine(
-            settings.database_url, sqlite_synchronous=settings.sqlite_synchronous
+            settings.database_url,
+            sqlite_synchronous=settings.sqlite_synchronous,
+            lock_timeout_s=settings.write_lock_timeout_s,
         )
 
     @property
@@ -63,6 +66,8 @@ class Store:
                     yield conn
         except OperationalError as exc:
             raise StoreUnavailable(f"the database could not be read: {exc.orig}") from exc
+        except PoolTimeout as exc:
+            raise StoreUnavailable(f"no database connection was free: {exc}") from exc
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -71,10 +76,15 @@ class Store:
             with self.engine.connect() as conn:
                 conn = conn.execution_options(**{WRITE_OPTION: True})
                 with conn.begin():
+                    if self.dialect == "postgresql":  # SQLite's wait is its busy timeout
+                        timeout_ms = int(self.settings.write_lock_timeout_s * 1000)
+                        conn.execute(text(f"SET LOCAL lock_timeout = {timeout_ms}"))
                     log.lock_head(conn)
                     yield conn
         except OperationalError as exc:
             raise StoreUnavailable(f"the database could not be written: {exc.orig}") from exc
+        except PoolTimeout as exc:
+            raise StoreUnavailable(f"no database connection was free: {exc}") from exc
 
     def upgrade(self) -> None:
         """Bring the schema to the newest revision."""

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
+from threadline.api.backpressure import IngestGate
 from threadline.api.body import read_limited
 from threadline.api.docs import EVENT, EXAMPLE_RUN_EVENT, error_responses, json_body
 from threadline.api.responses import JsonResponse
@@ -45,6 +46,11 @@ def _service(request: Request) -> LineageService:
     return service
 
 
+def _gate(request: Request) -> IngestGate:
+    gate: IngestGate = request.app.state.ingest_gate
+    return gate
+
+
 @router.post(
     "/lineage",
     summary="Record one OpenLineage event",
@@ -63,10 +69,11 @@ def _service(request: Request) -> LineageService:
 async def post_lineage(request: Request) -> JsonResponse:
     """Validate and store one event."""
     service = _service(request)
-    body = await read_limited(request, service.settings.max_body_bytes)
-    outcome = await run_in_threadpool(
-        service.ingest_body, body, content_encoding=request.headers.get("content-encoding")
-    )
+    async with _gate(request).admit():
+        body = await read_limited(request, service.settings.max_body_bytes)
+        outcome = await run_in_threadpool(
+            service.ingest_body, body, content_encoding=request.headers.get("content-encoding")
+        )
     return JsonResponse(
         {"seq": outcome.seq, "duplicate": outcome.duplicate},
         status_code=200 if outcome.duplicate else 201,
@@ -95,10 +102,13 @@ async def post_lineage(request: Request) -> JsonResponse:
 async def post_lineage_batch(request: Request) -> JsonResponse:
     """Validate a batch and store its valid events."""
     service = _service(request)
-    body = await read_limited(request, service.settings.max_body_bytes)
-    outcome = await run_in_threadpool(
-        service.ingest_batch_body, body, content_encoding=request.headers.get("content-encoding")
-    )
+    async with _gate(request).admit():
+        body = await read_limited(request, service.settings.max_body_bytes)
+        outcome = await run_in_threadpool(
+            service.ingest_batch_body,
+            body,
+            content_encoding=request.headers.get("content-encoding"),
+        )
     retriable = sum(1 for failed in outcome.failed if failed.retriable)
     payload = {
         "status": outcome.status,
