@@ -1,0 +1,167 @@
+"""Ingestion: events/s through Threadline's HTTP endpoints against plain inserts, same run.
+
+The events (``ol_events``: layered jobs, hubs, column lineage, several runs and versions per
+job) are sent as OpenLineage JSON to a real ``threadline`` server in its own process (one
+keep-alive client): one event per ``POST /api/v1/lineage``, and ``--batch`` events per
+``POST /api/v1/lineage/batch``. The baseline (``plain_ingest``) parses the same events and
+writes them with plain inserts into the same kind of database (a fresh one, like
+Threadline's), in the same commit mode (SQLite WAL, ``synchronous=FULL`` as a default store;
+PostgreSQL's default) and with the same transaction per request. Each figure is the median
+of ``--reps`` runs, each on fresh databases. Targets: batch >= 1x, single POST >= 0.5x.
+
+    python benchmarks/bench_ingest.py            # 1,800 events (600 for single POST)
+    python benchmarks/bench_ingest.py --small    # a smoke size (CI)
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from rich.console import Console
+
+import bench_pg
+from bench_report import Verdict, print_verdicts, write_json
+from bench_server import Served
+from ol_events import events
+from plain_ingest import PlainWriter, postgres_writer, sqlite_writer
+
+TARGETS = {"single": 0.5, "batch": 1.0}
+
+
+def free_port() -> int:
+    """Return a TCP port free on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def chunks(payloads: Sequence[bytes], size: int) -> list[list[bytes]]:
+    """Split the events into transactions of ``size`` events."""
+    return [list(payloads[i : i + size]) for i in range(0, len(payloads), size)]
+
+
+def threadline_rate(url: str, groups: list[list[bytes]], *, batch: bool) -> float:
+    """Start a server on a fresh database, send every group, return events per second."""
+    served = Served("threadline", url, free_port())
+    try:
+        start = time.perf_counter()
+        for group in groups:
+            if batch:
+                status, body = served.request("POST", "/api/v1/lineage/batch", _array(group))
+            else:
+                status, body = served.request("POST", "/api/v1/lineage", group[0])
+            assert status in (200, 201), (status, body[:300])
+        elapsed = time.perf_counter() - start
+    finally:
+        served.close()
+    return sum(map(len, groups)) / elapsed
+
+
+def _array(group: list[bytes]) -> bytes:
+    return b"[" + b",".join(group) + b"]"
+
+
+def plain_rate(writer: PlainWriter, groups: list[list[bytes]]) -> float:
+    """Write every group in its own transaction with the baseline; return events per second."""
+    start = time.perf_counter()
+    for group in groups:
+        writer.write(group)
+    elapsed = time.perf_counter() - start
+    writer.conn.close()
+    return sum(map(len, groups)) / elapsed
+
+
+@contextmanager
+def sqlite_pair(tmp: Path, n: int) -> Iterator[tuple[str, PlainWriter]]:
+    """Yield a fresh Threadline SQLite URL and a fresh baseline database beside it."""
+    yield (
+        f"sqlite:///{tmp}/threadline{n}.db",
+        sqlite_writer(str(tmp / f"plain{n}.db"), synchronous="FULL"),
+    )
+
+
+@contextmanager
+def postgres_pair(_tmp: Path, _n: int) -> Iterator[tuple[str, PlainWriter]]:
+    """Yield a fresh Threadline PostgreSQL database and a fresh baseline database."""
+    with bench_pg.database() as mine, bench_pg.database() as plain:
+        yield mine, postgres_writer(bench_pg.libpq_dsn(plain))
+
+
+def measure(
+    pair: Callable[[Path, int], contextmanager[tuple[str, PlainWriter]]],  # type: ignore[type-arg]
+    groups: list[list[bytes]],
+    *,
+    batch: bool,
+    reps: int,
+) -> tuple[float, float]:
+    """Return the median events/s of Threadline and of the baseline over fresh databases."""
+    mine, plain = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in range(reps):
+            with pair(Path(tmp), n) as (url, writer):
+                plain.append(plain_rate(writer, groups))
+                mine.append(threadline_rate(url, groups, batch=batch))
+    return statistics.median(mine), statistics.median(plain)
+
+
+def parse_args() -> argparse.Namespace:
+    """Read the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", action="store_true", help="a small stream (smoke run)")
+    parser.add_argument("--jobs", type=int, default=300, help="jobs (6 events each)")
+    parser.add_argument("--single", type=int, default=600, help="events sent one by one")
+    parser.add_argument("--batch", type=int, default=200, help="events per batch request")
+    parser.add_argument("--reps", type=int, default=3, help="runs per figure (median)")
+    parser.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL")
+    parser.add_argument("--json-out", help="write the verdicts to this file")
+    return parser.parse_args()
+
+
+def main() -> int:
+    """Run the benchmark; print the verdicts; return 0 (targets are reported, not enforced)."""
+    args = parse_args()
+    console = Console(width=200)
+    jobs, single = (20, 40) if args.small else (args.jobs, args.single)
+    payloads = events(jobs)
+    console.print(f"events: {len(payloads):,} ({sum(map(len, payloads)) // len(payloads)} B avg)")
+    pairs = {"SQLite": sqlite_pair}
+    if not args.no_postgres and bench_pg.reachable():
+        pairs["PostgreSQL"] = postgres_pair
+    else:
+        console.print("PostgreSQL: not reachable or skipped; its rows are left out")
+    verdicts = []
+    for label, pair in pairs.items():
+        for mode, groups in (
+            ("single", chunks(payloads[:single], 1)),
+            ("batch", chunks(payloads, args.batch)),
+        ):
+            mine, plain = measure(pair, groups, batch=mode == "batch", reps=args.reps)
+            ratio, target = mine / plain, TARGETS[mode]
+            how = "one event per POST" if mode == "single" else f"batches of {args.batch}"
+            what = f"ingestion, {label}, {how}"
+            verdicts.append(
+                Verdict(
+                    "6",
+                    what,
+                    f"{mine:,.0f} ev/s",
+                    f"{plain:,.0f} ev/s",
+                    ratio,
+                    f">= {target:g}x",
+                    ratio >= target,
+                )
+            )
+    print_verdicts(console, f"ingestion, median of {args.reps} runs", verdicts)
+    write_json(args.json_out, verdicts)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
