@@ -29,6 +29,7 @@ from threadline.queries.changes import DiffResult, OrphansResult, diff, orphans
 from threadline.queries.details import node_details
 from threadline.queries.impact import ImpactResult, impact
 from threadline.queries.lineage import lineage
+from threadline.queries.log_status import chain_summary, redactions, time_range
 from threadline.queries.marquez import admin as mq_admin
 from threadline.queries.marquez import datasets as mq_datasets
 from threadline.queries.marquez import graph as mq_graph
@@ -277,6 +278,16 @@ class LineageService:
         with self.store.read() as conn:
             state = self.index.state_for(conn)
             return audit_report(conn, state, model)
+
+    def log_range(self) -> dict[str, Any]:
+        """Return the time range the log's lineage events cover, and how many there are."""
+        with self.store.read() as conn:
+            return time_range(conn)
+
+    def audit_chain(self) -> dict[str, Any]:
+        """Re-verify the log's hash chain; return its state and the redacted entries."""
+        with self.store.read() as conn:
+            return {**chain_summary(conn), "redactions": redactions(conn)}
 
     # --- lineage queries ----------------------------------------------------------------------
 

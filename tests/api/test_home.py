@@ -1,4 +1,7 @@
-"""The front page lists what is recorded and links to working answers; every name is escaped."""
+"""The plain front page (``/overview``, and ``/`` without a built UI) lists what is recorded.
+
+It links to working answers and escapes every name; ``/`` serves the web UI once built.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ NAME = '<img src=x onerror="alert(1)">'
 
 
 def test_home_of_an_empty_store_says_so(client: Any) -> None:
-    page = client.get("/")
+    page = client.get("/overview")
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     assert "The event log holds 0 entries" in page.text
@@ -35,7 +38,7 @@ def test_home_lists_models_with_links_that_answer(client: Any, db_url: str, tmp_
                 pass
     finally:
         tracker.close()
-    page = client.get("/").text
+    page = client.get("/overview").text
     assert NAME not in page and "&lt;img src=x" in page
     assert "dataset:models:churn" in page and "prod: 3" in page
     links = [unescape(h) for h in re.findall(r'href="([^"]+)"', page)]
@@ -43,3 +46,26 @@ def test_home_lists_models_with_links_that_answer(client: Any, db_url: str, tmp_
     for href in links:
         answer = client.get(href)
         assert answer.status_code == 200, href
+
+
+def test_root_without_a_built_ui_says_how_to_build_it(client: Any, tmp_path: Path) -> None:
+    client.app.state.ui_dir = tmp_path
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "The web UI is not built" in page.text and "make ui" in page.text
+    assert "The event log holds 0 entries" in page.text
+    assert client.get("/ui/index.html").status_code == 404
+
+
+def test_root_serves_the_built_ui_and_its_files(client: Any, tmp_path: Path) -> None:
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "index.html").write_text("<!doctype html><title>Threadline UI</title>")
+    (tmp_path / "assets" / "app.js").write_text("console.log(1)")
+    client.app.state.ui_dir = tmp_path
+    page = client.get("/")
+    assert page.text == "<!doctype html><title>Threadline UI</title>"
+    assert page.headers["content-type"].startswith("text/html")
+    script = client.get("/ui/assets/app.js")
+    assert script.status_code == 200 and script.text == "console.log(1)"
+    assert client.get("/ui/../../pyproject.toml").status_code == 404
+    assert client.get("/ui/assets/missing.js").status_code == 404

@@ -21,6 +21,7 @@ from threadline.api.routes import (
     health,
     home,
     lineage,
+    log_status,
     marquez_datasets,
     marquez_jobs,
     marquez_lineage,
@@ -85,6 +86,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.include_router(native.router)
     app.include_router(facets.router)
     app.include_router(models.router)
+    app.include_router(log_status.router)
     app.include_router(marquez_namespaces.router)
     app.include_router(marquez_datasets.router)
     app.include_router(marquez_jobs.router)

@@ -227,3 +227,20 @@ AUDIT_REPORT: dict[str, Any] = {
         "headHash": "5d41402abc4b2a76b9719d911017c592...",
     },
 }
+LOG_RANGE: dict[str, Any] = {
+    "firstEventTime": "2024-03-01T02:00:00.000000Z",
+    "lastEventTime": "2024-03-01T02:30:00.000000Z",
+    "events": 27,
+}
+AUDIT_CHAIN: dict[str, Any] = {
+    **AUDIT_REPORT["chain"],
+    "redactions": [
+        {
+            "seq": 7,
+            "eventTime": "2024-03-01T02:05:00.000000Z",
+            "redactedAt": "2024-03-02T09:00:00.000000Z",
+            "redactedBy": "dpo@example.com",
+            "reason": "personal data in a facet",
+        }
+    ],
+}

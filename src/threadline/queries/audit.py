@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from threadline.index import IndexState
+from threadline.queries.log_status import chain_summary
 from threadline.queries.models import model_lineage
 from threadline.queries.reproduce import model_check
-from threadline.store import log
-from threadline.store.tables import events, log_head
+from threadline.store.tables import events
 from threadline.times import format_iso_us, now_us
 
 
@@ -60,22 +60,11 @@ def audit_report(conn: Connection, state: IndexState, text: str) -> dict[str, An
             .order_by(e.seq)
         )
     ]
-    chain = log.verify(conn)
-    head = conn.execute(select(log_head.c.seq, log_head.c.chain_hash)).first()
     return {
         "title": f"Audit report: {lineage['model']} version {lineage['version']}",
         "generatedAt": format_iso_us(now_us()),
         "lineage": lineage,
         "reproducibility": check,
         "evidence": sorted(evidence, key=lambda x: x["seq"]),
-        "chain": {
-            "verified": chain.ok,
-            "checked": chain.checked,
-            "redacted": chain.redacted,
-            "broken": {"seq": chain.broken.seq, "reason": chain.broken.reason}
-            if chain.broken
-            else None,
-            "headSeq": int(head.seq) if head else 0,
-            "headHash": head.chain_hash if head else None,
-        },
+        "chain": chain_summary(conn),
     }

@@ -15,8 +15,11 @@ def _link(href: str, text: str) -> str:
     return f'<a href="{escape(href)}">{escape(text)}</a>'
 
 
-def render_home(models: list[dict[str, Any]], head_seq: int) -> str:
-    """Return the front page: the log's head, every model with links to its answers."""
+def render_home(models: list[dict[str, Any]], head_seq: int, *, hint: str | None = None) -> str:
+    """Return the front page: the log's head, every model with links to its answers.
+
+    ``hint`` is shown first, as a notice (how to build the web UI when it is missing).
+    """
     links = []
     for model in models:
         q = quote(f"{model['model']}@{model['latestVersion']}", safe="")
@@ -36,12 +39,13 @@ def render_home(models: list[dict[str, Any]], head_seq: int) -> str:
         for m in models
     ]
     listing = table(rows, ["model", "latest version", "aliases"])
+    notice = f'<p class="notice" role="status">{escape(hint)}</p>\n' if hint else ""
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Threadline</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>{STYLE}</style></head><body>
 <h1>Threadline</h1>
-<p>The event log holds {head_seq} entries (<code>threadline audit verify</code> proves
+{notice}<p>The event log holds {head_seq} entries (<code>threadline audit verify</code> proves
 they are unaltered).</p>
 <h2>Models</h2>
 {listing}
