@@ -6,6 +6,8 @@ import hashlib
 from collections.abc import Iterator, Sequence
 
 from sqlalchemy import Connection, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from threadline.admin import is_admin, parse_admin
 from threadline.errors import InvalidEvent
@@ -29,8 +31,12 @@ def lock_head(conn: Connection) -> tuple[int, str]:
         query = query.with_for_update()
     row = conn.execute(query).first()
     if row is None:
-        conn.execute(log_head.insert().values(id=1, seq=0, chain_hash=GENESIS))
-        return 0, GENESIS
+        # Writers in other processes may be creating the head of an empty log right now:
+        # whoever loses the race takes the winner's row (and waits for its lock).
+        insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        head = insert(log_head).values(id=1, seq=0, chain_hash=GENESIS)
+        conn.execute(head.on_conflict_do_nothing(index_elements=[log_head.c.id]))
+        row = conn.execute(query).one()
     return int(row.seq), str(row.chain_hash)
 
 
