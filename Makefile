@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint typecheck pytest install install-demo clean
+.PHONY: demo test lint typecheck pytest install install-demo ui browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,12 +22,34 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 install-demo: $(VENV)/.installed-demo
 install: $(VENV)/.installed-test
 
+## The web UI (TypeScript, Vite): npm ci when the lock file changes, a build when a source does.
+UI_OUT := src/threadline/web/static/ui
+UI_SOURCES := $(shell find ui/src -type f 2>/dev/null) ui/index.html ui/tsconfig.json ui/vite.config.ts
+
+ui/node_modules/.installed: ui/package.json ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund
+	touch $@
+
+$(UI_OUT)/.built: ui/node_modules/.installed $(UI_SOURCES)
+	cd ui && npm run build
+	touch $@
+
+ui: $(UI_OUT)/.built
+
+## Debian's Chromium for the browser tests (never a downloaded browser): apt-get, as root or via sudo.
+browser:
+	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO=sudo; \
+	else echo "The browser tests need Chromium: run 'apt-get install chromium' as root" >&2; exit 1; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium
+
 ## The main job: the NEPSE stock-price demo (DVC + MLflow) recorded and served on :5000.
-demo: install-demo
+demo: install-demo ui
 	$(BIN)/threadline demo
 
 ## The whole test suite: lint, types, tests on SQLite and PostgreSQL.
-test: install lint typecheck pytest
+test: install ui browser lint typecheck pytest
 
 lint: install
 	$(BIN)/ruff check src tests
@@ -36,8 +58,8 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-pytest: install
+pytest: install ui browser
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache threadline-demo
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache threadline-demo $(UI_OUT) ui/node_modules

@@ -1,0 +1,255 @@
+// The graph view: a left-to-right layered layout of what is visible, "N more" expanders for the rest.
+
+import cytoscape from "cytoscape";
+import type { Core, ElementDefinition, NodeSingular } from "cytoscape";
+import dagre from "cytoscape-dagre";
+import svg from "cytoscape-svg";
+
+import type { Lineage, LineageEdge, LineageNode } from "./api";
+import { datasetOfField, kindOf, labelOf, parseRef } from "./kinds";
+import { STYLE } from "./style";
+
+cytoscape.use(dagre);
+cytoscape.use(svg);
+
+/** Most nodes drawn at once; the rest wait behind "N more" expanders. */
+export const MAX_VISIBLE = 1000;
+/** Most new neighbours one node reveals in one direction until it is expanded. */
+export const FANOUT = 25;
+
+type Dir = "up" | "down";
+
+export class GraphView {
+  readonly cy: Core;
+  private nodes = new Map<string, LineageNode>();
+  private edges = new Map<string, LineageEdge>();
+  private root: string | null = null;
+  private expanded = new Set<string>();
+  private collapsed = new Set<string>();
+  private hiddenCount = 0;
+  onSelect: (id: string) => void = () => {};
+  onRendered: () => void = () => {};
+
+  constructor(container: HTMLElement) {
+    this.cy = cytoscape({
+      container,
+      style: STYLE,
+      minZoom: 0.02,
+      maxZoom: 4,
+      wheelSensitivity: 0.3,
+      textureOnViewport: true,
+      hideEdgesOnViewport: true,
+      motionBlur: false,
+      pixelRatio: 1,
+      selectionType: "single",
+      boxSelectionEnabled: false,
+    });
+    this.cy.on("tap", "node", (event) => {
+      const node = event.target as NodeSingular;
+      if (node.hasClass("more")) this.expand(String(node.data("owner")));
+      else this.onSelect(node.id());
+    });
+  }
+
+  /** Replace what is drawn with a new answer, centred on its root. */
+  show(answer: Pick<Lineage, "nodes" | "edges">, root: string | null): void {
+    this.nodes.clear();
+    this.edges.clear();
+    this.expanded.clear();
+    this.collapsed.clear();
+    this.root = root;
+    this.merge(answer);
+  }
+
+  /** Add nodes and edges to what is known (e.g. an expansion fetched from the server). */
+  merge(answer: Pick<Lineage, "nodes" | "edges">): void {
+    for (const node of answer.nodes) if (!this.nodes.has(node.id)) this.nodes.set(node.id, node);
+    for (const edge of answer.edges) this.addEdge(edge);
+  }
+
+  addEdge(edge: LineageEdge): void {
+    for (const end of [edge.source, edge.target]) {
+      if (!this.nodes.has(end)) this.nodes.set(end, parseRef(end));
+    }
+    this.edges.set(`${edge.source}->${edge.target}`, edge);
+  }
+
+  knows(id: string): boolean {
+    return this.nodes.has(id);
+  }
+
+  node(id: string): LineageNode | undefined {
+    return this.nodes.get(id);
+  }
+
+  get rootId(): string | null {
+    return this.root;
+  }
+
+  get hidden(): number {
+    return this.hiddenCount;
+  }
+
+  expand(id: string): void {
+    this.expanded.add(id);
+    this.collapsed.delete(`${id}:up`);
+    this.collapsed.delete(`${id}:down`);
+    this.render();
+  }
+
+  collapse(id: string, dir: Dir): void {
+    this.collapsed.add(`${id}:${dir}`);
+    this.render();
+  }
+
+  private adjacency(): Map<string, { up: string[]; down: string[]; child: string[] }> {
+    const adj = new Map<string, { up: string[]; down: string[]; child: string[] }>();
+    const entry = (id: string) => {
+      let value = adj.get(id);
+      if (!value) adj.set(id, (value = { up: [], down: [], child: [] }));
+      return value;
+    };
+    for (const edge of this.edges.values()) {
+      entry(edge.source).down.push(edge.target);
+      entry(edge.target).up.push(edge.source);
+    }
+    for (const node of this.nodes.values()) {
+      if (node.type !== "datasetField") continue;
+      const parent = datasetOfField(node);
+      if (!this.nodes.has(parent)) this.nodes.set(parent, { ...node, id: parent, type: "dataset", kind: "dataset", field: undefined });
+      entry(parent).child.push(node.id);
+      entry(node.id).child.push(parent);
+    }
+    return adj;
+  }
+
+  /** Decide what is drawn: breadth-first from the root, capped per node and overall. */
+  private visible(): { shown: Set<string>; more: Map<string, number> } {
+    const adj = this.adjacency();
+    const start = this.root && this.nodes.has(this.root) ? [this.root] : [...this.nodes.keys()].slice(0, 1);
+    const shown = new Set<string>(start);
+    const more = new Map<string, number>();
+    const queue = [...start];
+    while (queue.length) {
+      const id = queue.shift() as string;
+      const links = adj.get(id);
+      if (!links) continue;
+      let hidden = 0;
+      for (const dir of ["child", "down", "up"] as const) {
+        const fresh = links[dir].filter((n) => !shown.has(n));
+        if (dir !== "child" && this.collapsed.has(`${id}:${dir}`)) {
+          hidden += fresh.length;
+          continue;
+        }
+        const allow = this.expanded.has(id) || dir === "child" ? Infinity : FANOUT;
+        const room = MAX_VISIBLE - shown.size;
+        const take = fresh.slice(0, Math.max(0, Math.min(allow, room)));
+        for (const n of take) {
+          shown.add(n);
+          queue.push(n);
+        }
+        hidden += fresh.length - take.length;
+      }
+      if (hidden > 0) more.set(id, hidden);
+    }
+    for (const id of [...more.keys()]) if (!shown.has(id)) more.delete(id);
+    return { shown, more };
+  }
+
+  private elements(shown: Set<string>, more: Map<string, number>): ElementDefinition[] {
+    const elements: ElementDefinition[] = [];
+    for (const id of shown) {
+      const node = this.nodes.get(id) as LineageNode;
+      const kind = kindOf(node);
+      const classes = [kind, node.state ? `state-${node.state}` : "", id === this.root ? "root" : ""];
+      const parent = kind === "field" ? datasetOfField(node) : undefined;
+      elements.push({
+        group: "nodes",
+        data: { id, label: labelOf(node), kind, parent: parent && shown.has(parent) ? parent : undefined },
+        classes: classes.filter(Boolean).join(" "),
+      });
+    }
+    for (const [owner, count] of more) {
+      const id = `more:${owner}`;
+      elements.push({ group: "nodes", data: { id, owner, label: `${count} more`, count }, classes: "more" });
+      elements.push({ group: "edges", data: { id: `${id}:edge`, source: owner, target: id }, classes: "more-edge" });
+    }
+    for (const [key, edge] of this.edges) {
+      if (shown.has(edge.source) && shown.has(edge.target)) {
+        elements.push({ group: "edges", data: { id: key, source: edge.source, target: edge.target, kind: edge.kind } });
+      }
+    }
+    return elements;
+  }
+
+  /** Draw the visible part and lay it out left to right. */
+  render(): void {
+    const { shown, more } = this.visible();
+    this.hiddenCount = this.nodes.size - shown.size;
+    const selected = this.cy.$("node:selected").id();
+    this.cy.batch(() => {
+      this.cy.elements().remove();
+      this.cy.add(this.elements(shown, more));
+    });
+    const layout = this.cy.layout({
+      name: "dagre",
+      rankDir: "LR",
+      nodeSep: 14,
+      rankSep: 70,
+      animate: false,
+      fit: true,
+      padding: 24,
+    } as cytoscape.LayoutOptions);
+    layout.one("layoutstop", () => {
+      if (selected) this.cy.getElementById(selected).select();
+      this.onRendered();
+    });
+    layout.run();
+  }
+
+  /** Put classes on nodes and edges (the marks of a mode); everything else is faded if asked. */
+  mark(classes: Map<string, string>, fadeOthers: boolean): void {
+    this.cy.batch(() => {
+      for (const [id, cls] of classes) this.cy.getElementById(id).addClass(cls);
+      if (fadeOthers) {
+        this.cy.elements().forEach((el) => {
+          if (!classes.has(el.id()) && !el.hasClass("root")) el.addClass("faded");
+        });
+      }
+    });
+  }
+
+  select(id: string): void {
+    this.cy.$("node:selected").unselect();
+    const node = this.cy.getElementById(id);
+    if (node.nonempty()) {
+      node.select();
+      if (!node.renderedBoundingBox() || this.cy.extent().x2 < node.position().x) this.cy.center(node);
+    }
+  }
+
+  /** The visible neighbour to move to with the arrow keys. */
+  neighbour(id: string, key: string): string | null {
+    const node = this.cy.getElementById(id);
+    if (node.empty()) return null;
+    if (key === "ArrowRight") return node.outgoers("node").first().id() || null;
+    if (key === "ArrowLeft") return node.incomers("node").first().id() || null;
+    const x = node.position().x;
+    const column = this.cy
+      .nodes()
+      .filter((n) => !n.isParent() && Math.abs(n.position().x - x) < 20)
+      .toArray()
+      .sort((a, b) => (a as NodeSingular).position().y - (b as NodeSingular).position().y);
+    const index = column.findIndex((n) => n.id() === id);
+    const next = column[index + (key === "ArrowDown" ? 1 : -1)];
+    return next ? next.id() : null;
+  }
+
+  /** The drawn graph as text edges: [source label, target label] plus the nodes' labels. */
+  drawn(): { nodes: { id: string; label: string; kind: string }[]; edges: [string, string][] } {
+    return {
+      nodes: this.cy.nodes().map((n) => ({ id: n.id(), label: String(n.data("label")), kind: String(n.data("kind") ?? "more") })),
+      edges: this.cy.edges().map((e) => [e.source().id(), e.target().id()] as [string, string]),
+    };
+  }
+}
