@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from threadline.model import DatasetRecord, EventKind, ParsedEvent
 from threadline.projection import columns
@@ -25,7 +25,6 @@ from threadline.projection.runs import (
     store_facets,
 )
 from threadline.projection.versions import event_version
-from threadline.store.tables import runs
 
 
 def project(conn: Connection, events: Sequence[tuple[ParsedEvent, int]]) -> None:
@@ -119,7 +118,7 @@ def _key(record: DatasetRecord) -> str:
 
 def _asserter(ctx: Ctx, run_id: int, job: int) -> int:
     """Return the run's asserter: its job (a run keeps the job of its first event)."""
-    found = ctx.conn.execute(select(runs.c.asserter_id).where(runs.c.id == run_id)).scalar()
+    found = ctx.sql.scalar("SELECT asserter_id FROM runs WHERE id = ?", (run_id,))
     return int(found) if found is not None else job
 
 
@@ -139,7 +138,7 @@ def _run_event(ctx: Ctx, event: ParsedEvent) -> None:
     if "nominalTime" in event.run_facets:
         apply_nominal_time(ctx, run_id)
     _io(ctx, event, run_id, event.run_uuid, job, versioned=True)
-    state = ctx.conn.execute(select(runs.c.state).where(runs.c.id == run_id)).scalar()
+    state = ctx.sql.scalar("SELECT state FROM runs WHERE id = ?", (run_id,))
     if state in ("COMPLETE", "FAIL", "ABORT") or is_streaming(event.job_facets):
         refresh_job_version(ctx, run_id, job)
     refresh_latest_run(ctx, job)

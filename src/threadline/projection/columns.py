@@ -15,7 +15,6 @@ from threadline.model import DatasetRecord
 from threadline.openlineage.checks import is_deleted
 from threadline.projection.context import Ctx, dumps
 from threadline.projection.entities import dataset_id, field_id, job_id
-from threadline.store.tables import run_edges
 
 
 @dataclass(slots=True)
@@ -162,22 +161,12 @@ def store_edges(ctx: Ctx, run_id: int, found: Assertions, t: int) -> None:
     """Record a run's asserted edges: the first description of each, the earliest time."""
     if not found.edges:
         return
-    rows = [
-        {
-            "run_id": run_id,
-            "src": src,
-            "dst": dst,
-            "kind": kind,
-            "asserter": ctx.asserter,
-            "bound_us": t,
-            "facets": dumps(facets),
-        }
-        for (src, dst, kind), facets in found.edges.items()
-    ]
-    stmt = ctx.insert(run_edges)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["run_id", "src", "dst", "kind"],
-        set_={"bound_us": stmt.excluded.bound_us},
-        where=stmt.excluded.bound_us < run_edges.c.bound_us,
+    ctx.sql.many(
+        "INSERT INTO run_edges (run_id, src, dst, kind, asserter, bound_us, facets) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, src, dst, kind) "
+        "DO UPDATE SET bound_us = excluded.bound_us WHERE excluded.bound_us < run_edges.bound_us",
+        [
+            (run_id, src, dst, kind, ctx.asserter, t, dumps(facets))
+            for (src, dst, kind), facets in found.edges.items()
+        ],
     )
-    ctx.conn.execute(stmt, rows)

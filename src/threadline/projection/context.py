@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Table, tuple_
+from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
+from threadline.projection.rawsql import RawSql
 from threadline.store.codec import dumps, ident, loads, merge_timed, stable_uuid, unwrap_timed
-from threadline.store.tables import changes
 
 __all__ = [
     "Ctx",
@@ -48,6 +48,10 @@ class Ctx:
     seq: int = 0
     asserter: int = 0
     touched: set[tuple[str, int, int | None]] = field(default_factory=set)
+    sql: RawSql = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sql = RawSql(self.conn)
 
     def touch(self, kind: str, ref: int, since_us: int | None = None) -> None:
         """Note that this event's projection changed something the lineage index holds."""
@@ -56,9 +60,9 @@ class Ctx:
     def flush_changes(self) -> None:
         """Write the notes of the current event to the change feed."""
         if self.touched:
-            self.conn.execute(
-                changes.insert(),
-                [{"seq": self.seq, "kind": k, "ref": r, "since_us": s} for k, r, s in self.touched],
+            self.sql.many(
+                "INSERT INTO changes (seq, kind, ref, since_us) VALUES (?, ?, ?, ?)",
+                [(self.seq, k, r, s) for k, r, s in self.touched],
             )
             self.touched.clear()
 
@@ -74,9 +78,13 @@ class Ctx:
 
     def insert_ignore(self, table: Table, rows: Sequence[dict[str, Any]], keys: list[str]) -> None:
         """Insert rows, skipping any whose key already exists."""
-        if rows:
-            stmt = self.insert(table).on_conflict_do_nothing(index_elements=keys)
-            self.conn.execute(stmt, list(rows))
+        for names, params in _by_columns(rows):
+            self.sql.many(
+                f"INSERT INTO {table.name} ({', '.join(names)}) "
+                f"VALUES ({', '.join('?' * len(names))}) "
+                f"ON CONFLICT ({', '.join(keys)}) DO NOTHING",
+                params,
+            )
 
     def upsert_latest(
         self, table: Table, rows: Sequence[dict[str, Any]], keys: list[str], columns: list[str]
@@ -86,13 +94,24 @@ class Ctx:
         Rows carry ``event_time_us`` and ``event_key``; ties in time are broken by the
         event key so that the result does not depend on the order of arrival.
         """
-        if not rows:
-            return
-        stmt = self.insert(table)
-        excluded = stmt.excluded
-        newer = tuple_(excluded.event_time_us, excluded.event_key) > tuple_(
-            table.c.event_time_us, table.c.event_key
+        name = table.name
+        sets = ", ".join(f"{c} = excluded.{c}" for c in [*columns, "event_time_us", "event_key"])
+        newer = (
+            f"(excluded.event_time_us, excluded.event_key) > ({name}.event_time_us, "
+            f"{name}.event_key)"
         )
-        values = {name: excluded[name] for name in [*columns, "event_time_us", "event_key"]}
-        stmt = stmt.on_conflict_do_update(index_elements=keys, set_=values, where=newer)
-        self.conn.execute(stmt, list(rows))
+        for names, params in _by_columns(rows):
+            self.sql.many(
+                f"INSERT INTO {name} ({', '.join(names)}) "
+                f"VALUES ({', '.join('?' * len(names))}) "
+                f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets} WHERE {newer}",
+                params,
+            )
+
+
+def _by_columns(rows: Sequence[dict[str, Any]]) -> list[tuple[tuple[str, ...], list[list[Any]]]]:
+    """Group rows by the columns they set (in order of first appearance)."""
+    groups: dict[tuple[str, ...], list[list[Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(row), []).append(list(row.values()))
+    return list(groups.items())

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, delete, or_, select, tuple_, update
+from sqlalchemy import or_, select, tuple_, update
 
 from threadline.model import DatasetRecord
 from threadline.openlineage.checks import is_deleted
@@ -14,7 +13,6 @@ from threadline.projection.entities import dataset_id, field_id
 from threadline.projection.models import project_registry
 from threadline.store.tables import (
     dataset_facets,
-    dataset_fields,
     dataset_schemas,
     dataset_symlinks,
     datasets,
@@ -86,14 +84,11 @@ def _project_schema(ctx: Ctx, ds: int, facet: dict[str, Any], t: int, key: str) 
     flat = flatten_schema(facet.get("fields") or [])
     canonical = dumps([[f["path"], f["type"], f["description"]] for f in flat])
     schema_hash = ident(canonical)
-    c = dataset_schemas.c
-    position = tuple_(c.observed_us, c.event_key)
-    previous = ctx.conn.execute(
-        select(c.schema_hash)
-        .where(c.dataset_id == ds, position < tuple_(t, key))
-        .order_by(c.observed_us.desc(), c.event_key.desc())
-        .limit(1)
-    ).scalar()
+    previous = ctx.sql.scalar(
+        "SELECT schema_hash FROM dataset_schemas WHERE dataset_id = ? "
+        "AND (observed_us, event_key) < (?, ?) ORDER BY observed_us DESC, event_key DESC LIMIT 1",
+        (ds, t, key),
+    )
     if previous == schema_hash:
         return  # the schema was already this at an earlier time: nothing changes
     ctx.insert_ignore(
@@ -109,15 +104,14 @@ def _project_schema(ctx: Ctx, ds: int, facet: dict[str, Any], t: int, key: str) 
         ],
         ["dataset_id", "observed_us", "event_key"],
     )
-    following = ctx.conn.execute(
-        select(c.id, c.schema_hash)
-        .where(c.dataset_id == ds, position > tuple_(t, key))
-        .order_by(c.observed_us, c.event_key)
-        .limit(1)
-    ).first()
-    if following is not None and following.schema_hash == schema_hash:
+    following = ctx.sql.first(
+        "SELECT id, schema_hash FROM dataset_schemas WHERE dataset_id = ? "
+        "AND (observed_us, event_key) > (?, ?) ORDER BY observed_us, event_key LIMIT 1",
+        (ds, t, key),
+    )
+    if following is not None and following[1] == schema_hash:
         # Keep only change points: the next observation repeats this one.
-        ctx.conn.execute(delete(dataset_schemas).where(c.id == following.id))
+        ctx.sql.run("DELETE FROM dataset_schemas WHERE id = ?", (following[0],))
     _refresh_fields(ctx, ds)
 
 
@@ -127,15 +121,11 @@ def _refresh_fields(ctx: Ctx, ds: int) -> None:
     Computed from the whole (short) change-point history so that the result does not
     depend on the order in which schemas arrived.
     """
-    c = dataset_schemas.c
-    texts: Sequence[str] = (
-        ctx.conn.execute(
-            select(c.fields).where(c.dataset_id == ds).order_by(c.observed_us, c.event_key)
-        )
-        .scalars()
-        .all()
+    texts = ctx.sql.all(
+        "SELECT fields FROM dataset_schemas WHERE dataset_id = ? ORDER BY observed_us, event_key",
+        (ds,),
     )
-    history: list[list[dict[str, Any]]] = [loads(text) for text in texts]
+    history: list[list[dict[str, Any]]] = [loads(text) for (text,) in texts]
     if not history:
         return
     latest: dict[str, dict[str, Any]] = {}
@@ -143,30 +133,19 @@ def _refresh_fields(ctx: Ctx, ds: int) -> None:
         latest.update({f["path"]: f for f in flat})
     current = {f["path"] for f in history[-1]}
     ids = {path: field_id(ctx, ds, path, f["name"]) for path, f in latest.items()}
-    ctx.conn.execute(
-        update(dataset_fields).where(dataset_fields.c.dataset_id == ds).values(in_schema=False)
-    )
-    if not latest:
-        return
-    ctx.conn.execute(
-        update(dataset_fields)
-        .where(dataset_fields.c.id == bindparam("fid"))
-        .values(
-            type=bindparam("ftype"),
-            description=bindparam("fdesc"),
-            ordinal=bindparam("ford"),
-            parent_id=bindparam("fparent"),
-            in_schema=bindparam("fcurrent"),
-        ),
+    ctx.sql.run("UPDATE dataset_fields SET in_schema = ? WHERE dataset_id = ?", (False, ds))
+    ctx.sql.many(
+        "UPDATE dataset_fields SET type = ?, description = ?, ordinal = ?, parent_id = ?, "
+        "in_schema = ? WHERE id = ?",
         [
-            {
-                "fid": ids[path],
-                "ftype": f["type"],
-                "fdesc": f["description"],
-                "ford": f["ordinal"],
-                "fparent": ids.get(f["parent"]) if f["parent"] else None,
-                "fcurrent": path in current,
-            }
+            (
+                f["type"],
+                f["description"],
+                f["ordinal"],
+                ids.get(f["parent"]) if f["parent"] else None,
+                path in current,
+                ids[path],
+            )
             for path, f in latest.items()
         ],
     )

@@ -20,12 +20,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
-
 from threadline.projection.context import Ctx
-from threadline.store.tables import edges, run_edges, run_io, runs
 
-E, R = edges.c, runs.c
 FULL_STATEMENT_KINDS = ("job_event", "dataset_event")
 Key = tuple[int, int, str]
 
@@ -34,49 +30,63 @@ def _io_key(asserter: int, dataset: int, direction: str) -> Key:
     return (dataset, asserter, "input") if direction == "in" else (asserter, dataset, "output")
 
 
+def _marks(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+def _in_list(ids: list[int]) -> str:
+    return _marks(len(ids))
+
+
 def _listings(
-    ctx: Ctx, asserter: int, where: Any, runs_in: list[int] | None = None
+    ctx: Ctx, asserter: int, since: int | None, runs_in: list[int] | None = None
 ) -> list[tuple[int, str, Key]]:
-    """Return (time, run uuid, key) for every edge listing matching ``where``."""
-    io, re_ = run_io.c, run_edges.c
-    found: list[tuple[int, str, Key]] = []
-    io_query = select(io.bound_us, R.uuid, io.dataset_id, io.direction).join(
-        runs, R.id == io.run_id
-    )
-    edge_query = select(re_.bound_us, R.uuid, re_.src, re_.dst, re_.kind).join(
-        runs, R.id == re_.run_id
-    )
+    """Return (time, run uuid, key) of the edge listings of some runs, or of an asserter.
+
+    With ``runs_in``, every listing of those runs; otherwise every listing of the
+    asserter bound at or after ``since``.
+    """
     if runs_in is not None:
-        io_query = io_query.where(io.run_id.in_(runs_in))
-        edge_query = edge_query.where(re_.run_id.in_(runs_in))
-    else:
-        io_query = io_query.where(io.asserter == asserter, where(io.bound_us))
-        edge_query = edge_query.where(re_.asserter == asserter, where(re_.bound_us))
-    for row in ctx.conn.execute(io_query):
-        key = _io_key(asserter, int(row.dataset_id), str(row.direction))
-        found.append((int(row.bound_us), str(row.uuid), key))
-    for row in ctx.conn.execute(edge_query):
-        found.append(
-            (int(row.bound_us), str(row.uuid), (int(row.src), int(row.dst), str(row.kind)))
+        io_where, edge_where = (
+            f"io.run_id IN ({_in_list(runs_in)})",
+            f"re.run_id IN ({_in_list(runs_in)})",
         )
+        params: tuple[Any, ...] = tuple(runs_in)
+    else:
+        io_where, edge_where = (
+            "io.asserter = ? AND io.bound_us >= ?",
+            "re.asserter = ? AND re.bound_us >= ?",
+        )
+        params = (asserter, since)
+    found: list[tuple[int, str, Key]] = []
+    for bound, uuid, dataset, direction in ctx.sql.all(
+        "SELECT io.bound_us, r.uuid, io.dataset_id, io.direction FROM run_io io "
+        f"JOIN runs r ON r.id = io.run_id WHERE {io_where}",
+        params,
+    ):
+        found.append((int(bound), str(uuid), _io_key(asserter, int(dataset), str(direction))))
+    for bound, uuid, src, dst, kind in ctx.sql.all(
+        "SELECT re.bound_us, r.uuid, re.src, re.dst, re.kind FROM run_edges re "
+        f"JOIN runs r ON r.id = re.run_id WHERE {edge_where}",
+        params,
+    ):
+        found.append((int(bound), str(uuid), (int(src), int(dst), str(kind))))
     return found
 
 
 def _statements(ctx: Ctx, asserter: int, since: int) -> list[tuple[int, str, set[Key]]]:
     """Return (time, run uuid, full key set) of every full statement at or after ``since``."""
-    rows = ctx.conn.execute(
-        select(R.id, R.uuid, R.kind, R.ended_us, R.start_us).where(
-            R.asserter_id == asserter,
-            or_(
-                and_(R.kind == "run", R.state == "COMPLETE", R.ended_us >= since),
-                and_(R.kind.in_(FULL_STATEMENT_KINDS), R.start_us >= since),
-            ),
-        )
-    ).all()
+    rows = ctx.sql.all(
+        "SELECT id, uuid, kind, ended_us, start_us FROM runs WHERE asserter_id = ? AND "
+        "((kind = 'run' AND state = 'COMPLETE' AND ended_us >= ?) "
+        f"OR (kind IN ({_marks(len(FULL_STATEMENT_KINDS))}) AND start_us >= ?))",
+        (asserter, since, *FULL_STATEMENT_KINDS, since),
+    )
     if not rows:
         return []
     when = {
-        int(r.id): (int(r.ended_us if r.kind == "run" else r.start_us), str(r.uuid)) for r in rows
+        int(run): (int(ended if kind == "run" else started), str(uuid))
+        for run, uuid, kind, ended, started in rows
     }
     keys: dict[str, set[Key]] = defaultdict(set)
     by_uuid = {uuid: t for t, uuid in when.values()}
@@ -91,23 +101,22 @@ def _statements(ctx: Ctx, asserter: int, since: int) -> list[tuple[int, str, set
 def resweep(ctx: Ctx, asserter: int, since: int) -> None:
     """Recompute the asserter's edges from time ``since`` onwards."""
     ctx.touch("asserter", asserter)
-    ctx.conn.execute(delete(edges).where(E.asserter == asserter, E.valid_from_us >= since))
-    ctx.conn.execute(
-        update(edges)
-        .where(E.asserter == asserter, E.valid_to_us >= since)
-        .values(valid_to_us=None, to_run=None)
+    ctx.sql.run("DELETE FROM edges WHERE asserter = ? AND valid_from_us >= ?", (asserter, since))
+    ctx.sql.run(
+        "UPDATE edges SET valid_to_us = NULL, to_run = NULL "
+        "WHERE asserter = ? AND valid_to_us >= ?",
+        (asserter, since),
     )
     open_edges: dict[Key, int | dict[str, Any]] = {
-        (row.src, row.dst, row.kind): int(row.id)
-        for row in ctx.conn.execute(
-            select(E.id, E.src, E.dst, E.kind).where(
-                E.asserter == asserter, E.valid_to_us.is_(None)
-            )
+        (src, dst, kind): int(edge)
+        for edge, src, dst, kind in ctx.sql.all(
+            "SELECT id, src, dst, kind FROM edges WHERE asserter = ? AND valid_to_us IS NULL",
+            (asserter,),
         )
     }
     # Listings open edges; at the same time, listings come before a full statement.
     timeline: list[tuple[int, int, str, Any]] = [
-        (t, 0, uuid, {key}) for t, uuid, key in _listings(ctx, asserter, lambda c: c >= since)
+        (t, 0, uuid, {key}) for t, uuid, key in _listings(ctx, asserter, since)
     ]
     timeline += [(t, 1, uuid, keys) for t, uuid, keys in _statements(ctx, asserter, since)]
     timeline.sort(key=lambda item: (item[0], item[1], item[2], sorted(item[3])))
@@ -135,11 +144,28 @@ def resweep(ctx: Ctx, asserter: int, since: int) -> None:
                     edge["valid_to_us"], edge["to_run"] = t, uuid
                 else:
                     closed.append((edge, t, uuid))
-    for edge_id, t, uuid in closed:
-        ctx.conn.execute(update(edges).where(E.id == edge_id).values(valid_to_us=t, to_run=uuid))
+    ctx.sql.many(
+        "UPDATE edges SET valid_to_us = ?, to_run = ? WHERE id = ?",
+        [(t, uuid, edge_id) for edge_id, t, uuid in closed],
+    )
     # An edge opened and retired at the same instant was never valid: it is not kept.
     lasting = [
         e for e in opened if e["valid_to_us"] is None or e["valid_to_us"] > e["valid_from_us"]
     ]
-    if lasting:
-        ctx.conn.execute(edges.insert(), lasting)
+    ctx.sql.many(
+        "INSERT INTO edges (src, dst, kind, asserter, valid_from_us, from_run, valid_to_us, "
+        "to_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                e["src"],
+                e["dst"],
+                e["kind"],
+                asserter,
+                e["valid_from_us"],
+                e["from_run"],
+                e["valid_to_us"],
+                e["to_run"],
+            )
+            for e in lasting
+        ],
+    )

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table
 
 from threadline.projection.context import Ctx, EntityState, ident
-from threadline.store.tables import dataset_fields, datasets, jobs, namespaces, nodes
+from threadline.store.tables import datasets, jobs, namespaces
 
 
 def _new_node(ctx: Ctx, kind: str) -> int:
-    node = int(
-        ctx.conn.execute(nodes.insert().values(kind=kind).returning(nodes.c.id)).scalar_one()
-    )
+    node = int(ctx.sql.scalar("INSERT INTO nodes (kind) VALUES (?) RETURNING id", (kind,)))
     ctx.touch("node", node)
     return node
 
@@ -32,27 +30,24 @@ def _entity(
     """
     state = cache.get(key)
     if state is None:
-        c = table.c
-        row = ctx.conn.execute(
-            select(c.id, c.created_us, c.updated_us, c.is_hidden).where(c.ident == key)
-        ).first()
+        row = ctx.sql.first(
+            f"SELECT id, created_us, updated_us, is_hidden FROM {table.name} WHERE ident = ?",
+            (key,),
+        )
         if row is None:
             state = EntityState(create(), t, t, False)
             cache[key] = state
             return state.id
-        state = EntityState(
-            int(row.id), int(row.created_us), int(row.updated_us), bool(row.is_hidden)
-        )
+        state = EntityState(int(row[0]), int(row[1]), int(row[2]), bool(row[3]))
         cache[key] = state
     if state.hidden and table is not namespaces:
         ctx.touch("node", state.id)
     if state.hidden or t < state.created_us or t > state.updated_us:
         state.created_us, state.updated_us = min(t, state.created_us), max(t, state.updated_us)
         state.hidden = False
-        ctx.conn.execute(
-            update(table)
-            .where(table.c.id == state.id)
-            .values(is_hidden=False, created_us=state.created_us, updated_us=state.updated_us)
+        ctx.sql.run(
+            f"UPDATE {table.name} SET is_hidden = ?, created_us = ?, updated_us = ? WHERE id = ?",
+            (False, state.created_us, state.updated_us, state.id),
         )
     return state.id
 
@@ -62,11 +57,11 @@ def namespace_id(ctx: Ctx, name: str, t: int) -> int:
 
     def create() -> int:
         return int(
-            ctx.conn.execute(
-                namespaces.insert()
-                .values(ident=key, name=name, created_us=t, updated_us=t)
-                .returning(namespaces.c.id)
-            ).scalar_one()
+            ctx.sql.scalar(
+                "INSERT INTO namespaces (ident, name, created_us, updated_us, is_hidden) "
+                "VALUES (?, ?, ?, ?, ?) RETURNING id",
+                (key, name, t, t, False),
+            )
         )
 
     key = ident(name)
@@ -85,16 +80,11 @@ def _named(
     def create() -> int:
         ns = namespace_id(ctx, namespace, t)
         node = _new_node(ctx, kind)
-        ctx.conn.execute(
-            table.insert().values(
-                id=node,
-                ident=key,
-                namespace=namespace,
-                name=name,
-                namespace_id=ns,
-                created_us=t,
-                updated_us=t,
-            )
+        # The flags (is_hidden, and is_deleted on datasets) take their default, false.
+        ctx.sql.run(
+            f"INSERT INTO {table.name} (id, ident, namespace, name, namespace_id, created_us, "
+            "updated_us) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (node, key, namespace, name, ns, t, t),
         )
         return node
 
@@ -121,14 +111,15 @@ def field_id(ctx: Ctx, dataset: int, path: str, name: str | None = None) -> int:
     cached = ctx.fields.get((dataset, key))
     if cached is not None:
         return cached
-    c = dataset_fields.c
-    found = ctx.conn.execute(select(c.id).where(c.dataset_id == dataset, c.ident == key)).scalar()
+    found = ctx.sql.scalar(
+        "SELECT id FROM dataset_fields WHERE dataset_id = ? AND ident = ?", (dataset, key)
+    )
     if found is None:
         found = _new_node(ctx, "field")
-        ctx.conn.execute(
-            dataset_fields.insert().values(
-                id=found, dataset_id=dataset, ident=key, path=path, name=name or path
-            )
+        ctx.sql.run(
+            "INSERT INTO dataset_fields (id, dataset_id, ident, path, name, in_schema) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (found, dataset, key, path, name or path, False),
         )
     ctx.fields[(dataset, key)] = int(found)
     return int(found)

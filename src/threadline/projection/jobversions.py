@@ -9,10 +9,10 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 
 from threadline.projection.context import Ctx, dumps, loads, stable_uuid
-from threadline.store.tables import datasets, job_versions, jobs, run_facets, run_io, runs
+from threadline.store.tables import job_versions, runs
 
 CODE_FACETS = ("sourceCodeLocation", "sql", "sourceCode")
 
@@ -38,45 +38,41 @@ def code_identity(facets: dict[str, Any]) -> dict[str, str | None]:
 
 def refresh_job_version(ctx: Ctx, run_id: int, job: int) -> None:
     """Compute the run's job version, link the run to it and update the job's current one."""
-    io, d = run_io.c, datasets.c
     names: dict[str, list[str]] = {"in": [], "out": []}
-    for row in ctx.conn.execute(
-        select(io.direction, d.namespace, d.name)
-        .join(datasets, d.id == io.dataset_id)
-        .where(io.run_id == run_id)
+    for direction, namespace, name in ctx.sql.all(
+        "SELECT io.direction, d.namespace, d.name FROM run_io io "
+        "JOIN datasets d ON d.id = io.dataset_id WHERE io.run_id = ?",
+        (run_id,),
     ):
-        names[row.direction].append(f"{row.namespace}:{row.name}")
-    f = run_facets.c
+        names[direction].append(f"{namespace}:{name}")
     facets = {
-        row.name: loads(row.facet)
-        for row in ctx.conn.execute(
-            select(f.name, f.facet).where(
-                f.run_id == run_id, f.scope == "job", f.name.in_(CODE_FACETS)
-            )
+        name: loads(facet)
+        for name, facet in ctx.sql.all(
+            "SELECT name, facet FROM run_facets WHERE run_id = ? AND scope = 'job' "
+            f"AND name IN ({', '.join('?' * len(CODE_FACETS))})",
+            (run_id, *CODE_FACETS),
         )
     }
     facets = {name: facet for name, facet in facets.items() if facet.get("_deleted") is not True}
-    job_row = ctx.conn.execute(select(jobs.c.namespace, jobs.c.name).where(jobs.c.id == job)).one()
-    run_row = ctx.conn.execute(
-        select(runs.c.start_us, runs.c.job_version_id).where(runs.c.id == run_id)
-    ).one()
+    job_row = ctx.sql.first("SELECT namespace, name FROM jobs WHERE id = ?", (job,))
+    run_row = ctx.sql.first("SELECT start_us, job_version_id FROM runs WHERE id = ?", (run_id,))
+    assert job_row is not None and run_row is not None, "the run and its job are projected"
+    start_us, old_version = run_row
     code = code_identity(facets)
     inputs, outputs = sorted(set(names["in"])), sorted(set(names["out"]))
-    identity = dumps([job_row.namespace, job_row.name, inputs, outputs, code])
+    identity = dumps([job_row[0], job_row[1], inputs, outputs, code])
     version = stable_uuid("job-version", identity)
-    version_id = _version_row(ctx, job, version, int(run_row.start_us), inputs, outputs, code)
-    ctx.conn.execute(update(runs).where(runs.c.id == run_id).values(job_version_id=version_id))
+    version_id = _version_row(ctx, job, version, int(start_us), inputs, outputs, code)
+    ctx.sql.run("UPDATE runs SET job_version_id = ? WHERE id = ?", (version_id, run_id))
     _date_version(ctx, version_id)
-    if run_row.job_version_id is not None and run_row.job_version_id != version_id:
-        _drop_if_unused(ctx, int(run_row.job_version_id))
-    latest = (
-        select(runs.c.job_version_id)
-        .where(runs.c.job_id == job, runs.c.job_version_id.is_not(None))
-        .order_by(runs.c.start_us.desc(), runs.c.uuid.desc())
-        .limit(1)
-        .scalar_subquery()
+    if old_version is not None and old_version != version_id:
+        _drop_if_unused(ctx, int(old_version))
+    ctx.sql.run(
+        "UPDATE jobs SET current_version_id = (SELECT r.job_version_id FROM runs r "
+        "WHERE r.job_id = ? AND r.job_version_id IS NOT NULL "
+        "ORDER BY r.start_us DESC, r.uuid DESC LIMIT 1) WHERE id = ?",
+        (job, job),
     )
-    ctx.conn.execute(update(jobs).where(jobs.c.id == job).values(current_version_id=latest))
 
 
 def _version_row(
@@ -89,10 +85,10 @@ def _version_row(
     code: dict[str, str | None],
 ) -> int:
     v = job_versions.c
-    row = ctx.conn.execute(
-        select(v.id, v.created_us).where(v.job_id == job, v.version == version)
-    ).first()
-    if row is None:
+    found = ctx.sql.scalar(
+        "SELECT id FROM job_versions WHERE job_id = ? AND version = ?", (job, version)
+    )
+    if found is None:
         return int(
             ctx.conn.execute(
                 job_versions.insert()
@@ -107,18 +103,15 @@ def _version_row(
                 .returning(v.id)
             ).scalar_one()
         )
-    return int(row.id)
+    return int(found)
 
 
 def _date_version(ctx: Ctx, version_id: int) -> None:
     """Date a job version by the earliest run that uses it."""
-    first = (
-        select(func.min(runs.c.start_us))
-        .where(runs.c.job_version_id == version_id)
-        .scalar_subquery()
-    )
-    ctx.conn.execute(
-        update(job_versions).where(job_versions.c.id == version_id).values(created_us=first)
+    ctx.sql.run(
+        "UPDATE job_versions SET created_us = (SELECT min(r.start_us) FROM runs r "
+        "WHERE r.job_version_id = ?) WHERE id = ?",
+        (version_id, version_id),
     )
 
 
@@ -135,11 +128,9 @@ def _drop_if_unused(ctx: Ctx, version_id: int) -> None:
 
 def refresh_latest_run(ctx: Ctx, job: int) -> None:
     """Point the job at its newest run (by start time)."""
-    latest = (
-        select(runs.c.id)
-        .where(runs.c.job_id == job, runs.c.kind == "run", runs.c.start_us.is_not(None))
-        .order_by(runs.c.start_us.desc(), runs.c.uuid.desc())
-        .limit(1)
-        .scalar_subquery()
+    ctx.sql.run(
+        "UPDATE jobs SET latest_run_id = (SELECT r.id FROM runs r WHERE r.job_id = ? "
+        "AND r.kind = 'run' AND r.start_us IS NOT NULL "
+        "ORDER BY r.start_us DESC, r.uuid DESC LIMIT 1) WHERE id = ?",
+        (job, job),
     )
-    ctx.conn.execute(update(jobs).where(jobs.c.id == job).values(latest_run_id=latest))

@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import select, update
+from typing import Any, NamedTuple
 
 from threadline.projection.context import Ctx, merge_timed
 from threadline.projection.versions import explicit_version, input_version, output_version
-from threadline.store.tables import run_io
 
-IO = run_io.c
+_INSERT = (
+    "INSERT INTO run_io (run_id, dataset_id, direction, asserter, version_id, bound_us, "
+    "explicit_version, facets) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
-def _existing(ctx: Ctx, run_id: int, ds: int, direction: str) -> Any:
-    return ctx.conn.execute(
-        select(IO.version_id, IO.bound_us, IO.explicit_version, IO.facets).where(
-            IO.run_id == run_id, IO.dataset_id == ds, IO.direction == direction
-        )
-    ).first()
+class _Io(NamedTuple):
+    version_id: int | None
+    bound_us: int
+    explicit_version: str | None
+    facets: str
+
+
+def _existing(ctx: Ctx, run_id: int, ds: int, direction: str) -> _Io | None:
+    row = ctx.sql.first(
+        "SELECT version_id, bound_us, explicit_version, facets FROM run_io "
+        "WHERE run_id = ? AND dataset_id = ? AND direction = ?",
+        (run_id, ds, direction),
+    )
+    return _Io(*row) if row is not None else None
+
+
+def _where(run_id: int, ds: int, direction: str) -> dict[str, Any]:
+    return {"run_id": run_id, "dataset_id": ds, "direction": direction}
 
 
 def add_input(
@@ -40,18 +52,8 @@ def add_input(
             if versioned
             else (None, None)
         )
-        ctx.conn.execute(
-            run_io.insert().values(
-                run_id=run_id,
-                dataset_id=ds,
-                direction="in",
-                asserter=ctx.asserter,
-                version_id=version_id,
-                bound_us=t,
-                explicit_version=named,
-                facets=merge_timed(None, io_facets, t, key) or "{}",
-            )
-        )
+        facets_in = merge_timed(None, io_facets, t, key) or "{}"
+        ctx.sql.run(_INSERT, (run_id, ds, "in", ctx.asserter, version_id, t, named, facets_in))
         return
     values: dict[str, Any] = {}
     merged = merge_timed(row.facets, io_facets, t, key)
@@ -70,11 +72,7 @@ def add_input(
             ctx, ds, run_id=run_id, t=bound, facets=facets, key=key
         )
     if values:
-        ctx.conn.execute(
-            update(run_io)
-            .where(IO.run_id == run_id, IO.dataset_id == ds, IO.direction == "in")
-            .values(**values)
-        )
+        ctx.sql.update("run_io", values, _where(run_id, ds, "in"))
 
 
 def add_output(
@@ -100,18 +98,9 @@ def add_output(
     )
     row = _existing(ctx, run_id, ds, "out")
     if row is None:
-        ctx.conn.execute(
-            run_io.insert().values(
-                run_id=run_id,
-                dataset_id=ds,
-                direction="out",
-                asserter=ctx.asserter,
-                version_id=version_id,
-                bound_us=t,
-                explicit_version=explicit_version(facets),
-                facets=merge_timed(None, io_facets, t, key) or "{}",
-            )
-        )
+        named = explicit_version(facets)
+        facets_out = merge_timed(None, io_facets, t, key) or "{}"
+        ctx.sql.run(_INSERT, (run_id, ds, "out", ctx.asserter, version_id, t, named, facets_out))
         return version_id
     values: dict[str, Any] = {}
     merged = merge_timed(row.facets, io_facets, t, key)
@@ -126,9 +115,5 @@ def add_output(
     ):
         values["version_id"], values["explicit_version"] = version_id, explicit_version(facets)
     if values:
-        ctx.conn.execute(
-            update(run_io)
-            .where(IO.run_id == run_id, IO.dataset_id == ds, IO.direction == "out")
-            .values(**values)
-        )
+        ctx.sql.update("run_io", values, _where(run_id, ds, "out"))
     return version_id

@@ -34,48 +34,51 @@ def run_row(
     Returns the run id.
     """
     cached = ctx.runs.get(uuid)
-    columns = select(R.id, R.start_us, R.created_us, R.updated_us, R.job_id, R.external_id)
-    row = ctx.conn.execute(
-        columns.where(R.id == cached) if cached is not None else columns.where(R.uuid == uuid)
-    ).first()
+    columns = "SELECT id, start_us, created_us, updated_us, job_id, external_id FROM runs"
+    row = (
+        ctx.sql.first(f"{columns} WHERE id = ?", (cached,))
+        if cached is not None
+        else ctx.sql.first(f"{columns} WHERE uuid = ?", (uuid,))
+    )
     stamp = t if t is not None else 0
     if row is None:
         new_id = int(
-            ctx.conn.execute(
-                runs.insert()
-                .values(
-                    uuid=uuid,
-                    external_id=external_id,
-                    kind=kind,
-                    job_id=job,
-                    asserter_id=asserter if asserter is not None else job,
-                    start_us=t,
-                    created_us=stamp,
-                    updated_us=stamp,
-                )
-                .returning(R.id)
-            ).scalar_one()
+            ctx.sql.scalar(
+                "INSERT INTO runs (uuid, external_id, kind, job_id, asserter_id, start_us, "
+                "created_us, updated_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (
+                    uuid,
+                    external_id,
+                    kind,
+                    job,
+                    asserter if asserter is not None else job,
+                    t,
+                    stamp,
+                    stamp,
+                ),
+            )
         )
         ctx.runs[uuid] = new_id
         ctx.touch("run", new_id)
         return new_id
-    ctx.runs[uuid] = int(row.id)
-    ctx.touch("run", int(row.id))
+    found, start_us, created_us, updated_us, found_job, found_external = row
+    ctx.runs[uuid] = int(found)
+    ctx.touch("run", int(found))
     values: dict[str, Any] = {}
-    if row.job_id is None and job is not None:
+    if found_job is None and job is not None:
         values.update(job_id=job, asserter_id=asserter if asserter is not None else job)
-    if external_id and not row.external_id:
+    if external_id and not found_external:
         values["external_id"] = external_id
     if t is not None:
-        if row.start_us is None or t < row.start_us:
+        if start_us is None or t < start_us:
             values["start_us"] = t
-        if row.start_us is None or t < row.created_us:
+        if start_us is None or t < created_us:
             values["created_us"] = t
-        if t > row.updated_us:
+        if t > updated_us:
             values["updated_us"] = t
     if values:
-        ctx.conn.execute(update(runs).where(R.id == row.id).values(**values))
-    return int(row.id)
+        ctx.sql.update("runs", values, {"id": found})
+    return int(found)
 
 
 def apply_state(ctx: Ctx, run_id: int, state: RunState, t: int, key: str) -> int | None:
@@ -83,22 +86,25 @@ def apply_state(ctx: Ctx, run_id: int, state: RunState, t: int, key: str) -> int
 
     Returns the time of a COMPLETE statement this event moved or withdrew, if any.
     """
-    row = ctx.conn.execute(
-        select(R.state, R.state_us, R.state_key, R.started_us, R.ended_us).where(R.id == run_id)
-    ).one()
+    row = ctx.sql.first(
+        "SELECT state, state_us, state_key, started_us, ended_us FROM runs WHERE id = ?",
+        (run_id,),
+    )
+    assert row is not None, "a run is projected before its state"
+    old_state, state_us, state_key, started_us, ended_us = row
     values: dict[str, Any] = {}
     withdrawn = None
     new_rank = (state.terminal, t, key)
-    if row.state is None or new_rank > (row.state in _TERMINAL, row.state_us, row.state_key):
+    if old_state is None or new_rank > (old_state in _TERMINAL, state_us, state_key):
         values.update(
             state=state.value, state_us=t, state_key=key, ended_us=t if state.terminal else None
         )
-        if row.state == "COMPLETE":
-            withdrawn = int(row.ended_us)
-    if state is RunState.START and (row.started_us is None or t < row.started_us):
+        if old_state == "COMPLETE":
+            withdrawn = int(ended_us)
+    if state is RunState.START and (started_us is None or t < started_us):
         values["started_us"] = t
     if values:
-        ctx.conn.execute(update(runs).where(R.id == run_id).values(**values))
+        ctx.sql.update("runs", values, {"id": run_id})
     return withdrawn
 
 

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
-
 from threadline.projection.context import Ctx, ident, merge_timed, stable_uuid
-from threadline.store.tables import dataset_versions, datasets, run_io
+from threadline.store.tables import dataset_versions
 
 V = dataset_versions.c
 
@@ -41,44 +39,37 @@ def _upsert_version(
     facets: dict[str, Any] | None,
     key: str,
 ) -> int:
-    row = ctx.conn.execute(
-        select(V.id, V.created_us, V.run_id, V.facets).where(
-            V.dataset_id == ds, V.ident == ident_key
-        )
-    ).first()
-    merged = merge_timed(row.facets if row else None, facets or {}, t, key)
+    row = ctx.sql.first(
+        "SELECT id, created_us, run_id, facets FROM dataset_versions "
+        "WHERE dataset_id = ? AND ident = ?",
+        (ds, ident_key),
+    )
+    merged = merge_timed(row[3] if row else None, facets or {}, t, key)
     if row is None:
         version_id = int(
-            ctx.conn.execute(
-                dataset_versions.insert()
-                .values(
-                    dataset_id=ds,
-                    ident=ident_key,
-                    version=version,
-                    created_us=t,
-                    run_id=run_id,
-                    explicit=explicit,
-                    facets=merged or "{}",
-                )
-                .returning(V.id)
-            ).scalar_one()
+            ctx.sql.scalar(
+                "INSERT INTO dataset_versions (dataset_id, ident, version, created_us, run_id, "
+                "implicit, explicit, facets) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (ds, ident_key, version, t, run_id, False, explicit, merged or "{}"),
+            )
         )
         _versions_changed(ctx, ds, t)
         return version_id
+    found, created_us, found_run = int(row[0]), int(row[1]), row[2]
     values: dict[str, Any] = {}
     if merged is not None:
         values["facets"] = merged
-    if t < row.created_us:
+    if t < created_us:
         values["created_us"] = t
         if run_id is not None:
             values["run_id"] = run_id  # the earliest producer of an explicit version
-    elif row.run_id is None and run_id is not None:
+    elif found_run is None and run_id is not None:
         values["run_id"] = run_id
     if values:
-        ctx.conn.execute(update(dataset_versions).where(V.id == row.id).values(**values))
+        ctx.sql.update("dataset_versions", values, {"id": found})
     if "created_us" in values:
         _versions_changed(ctx, ds, t)
-    return int(row.id)
+    return found
 
 
 def output_version(
@@ -151,41 +142,38 @@ def _short(version: str) -> str:
 
 
 def _implicit_version(ctx: Ctx, ds: int, t: int) -> int:
-    row = ctx.conn.execute(
-        select(V.id, V.created_us).where(V.dataset_id == ds, V.ident == "implicit")
-    ).first()
+    row = ctx.sql.first(
+        "SELECT id, created_us FROM dataset_versions WHERE dataset_id = ? AND ident = 'implicit'",
+        (ds,),
+    )
     if row is None:
         return int(
-            ctx.conn.execute(
-                dataset_versions.insert()
-                .values(
-                    dataset_id=ds,
-                    ident="implicit",
-                    version=stable_uuid(ctx.idents[ds], "initial"),
-                    created_us=t,
-                    implicit=True,
-                )
-                .returning(V.id)
-            ).scalar_one()
+            ctx.sql.scalar(
+                "INSERT INTO dataset_versions (dataset_id, ident, version, created_us, implicit, "
+                "explicit) VALUES (?, 'implicit', ?, ?, ?, ?) RETURNING id",
+                (ds, stable_uuid(ctx.idents[ds], "initial"), t, True, False),
+            )
         )
-    if t < row.created_us:
-        ctx.conn.execute(update(dataset_versions).where(V.id == row.id).values(created_us=t))
-    return int(row.id)
+    if t < row[1]:
+        ctx.sql.run("UPDATE dataset_versions SET created_us = ? WHERE id = ?", (t, row[0]))
+    return int(row[0])
 
 
-def _resolve_query(ds: Any, bound: Any, run: Any) -> Any:
-    return (
-        select(V.id)
-        .where(
-            V.dataset_id == ds,
-            V.implicit.is_(False),
-            V.created_us <= bound,
-            V.run_id.is_distinct_from(run),
-        )
-        .order_by(V.created_us.desc(), V.version.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+# The newest non-implicit version of a dataset created at or before a time, excluding one
+# run's own output: (dataset, time, run) are its parameters, in that order.
+_RESOLVE = (
+    "SELECT v.id FROM dataset_versions v WHERE v.dataset_id = {ds} AND v.implicit = {false} "
+    "AND v.created_us <= {bound} AND v.run_id {distinct} {run} "
+    "ORDER BY v.created_us DESC, v.version DESC LIMIT 1"
+)
+
+
+def _false(ctx: Ctx) -> str:
+    return "false" if ctx.dialect == "postgresql" else "0"
+
+
+def _distinct(ctx: Ctx) -> str:
+    return "IS DISTINCT FROM" if ctx.dialect == "postgresql" else "IS NOT"
 
 
 def input_version(
@@ -206,52 +194,51 @@ def input_version(
             key=key,
         )
         return found, named
-    resolved = ctx.conn.execute(select(_resolve_query(ds, t, run_id))).scalar()
+    query = _RESOLVE.format(ds="?", false=_false(ctx), bound="?", run="?", distinct=_distinct(ctx))
+    resolved = ctx.sql.scalar(query, (ds, t, run_id))
     return (int(resolved) if resolved is not None else _implicit_version(ctx, ds, t)), None
 
 
 def _settle_implicit(ctx: Ctx, ds: int) -> None:
     """Date the implicit version by its earliest reader, or drop it when nobody reads it."""
-    implicit = ctx.conn.execute(
-        select(V.id).where(V.dataset_id == ds, V.ident == "implicit")
-    ).scalar()
+    implicit = ctx.sql.scalar(
+        "SELECT id FROM dataset_versions WHERE dataset_id = ? AND ident = 'implicit'", (ds,)
+    )
     if implicit is None:
         return
-    first_read = ctx.conn.execute(
-        select(func.min(run_io.c.bound_us)).where(run_io.c.version_id == implicit)
-    ).scalar()
+    first_read = ctx.sql.scalar(
+        "SELECT min(bound_us) FROM run_io WHERE version_id = ?", (implicit,)
+    )
     if first_read is None:
-        ctx.conn.execute(dataset_versions.delete().where(V.id == implicit))
+        ctx.sql.run("DELETE FROM dataset_versions WHERE id = ?", (implicit,))
     else:
-        ctx.conn.execute(
-            update(dataset_versions).where(V.id == implicit).values(created_us=first_read)
+        ctx.sql.run(
+            "UPDATE dataset_versions SET created_us = ? WHERE id = ?", (first_read, implicit)
         )
 
 
 def _versions_changed(ctx: Ctx, ds: int, t: int) -> None:
     """Re-bind inputs read at or after ``t`` and refresh the dataset's current version."""
     ctx.touch("inputs", ds, t)
-    io = run_io.c
-    resolved = _resolve_query(io.dataset_id, io.bound_us, io.run_id)
-    ctx.conn.execute(
-        update(run_io)
-        .where(
-            and_(
-                io.dataset_id == ds,
-                io.direction == "in",
-                io.explicit_version.is_(None),
-                io.version_id.is_not(None),
-                io.bound_us >= t,
-            )
-        )
-        .values(version_id=func.coalesce(resolved, io.version_id))
+    false = _false(ctx)
+    resolved = _RESOLVE.format(
+        ds="run_io.dataset_id",
+        false=false,
+        bound="run_io.bound_us",
+        run="run_io.run_id",
+        distinct=_distinct(ctx),
+    )
+    ctx.sql.run(
+        f"UPDATE run_io SET version_id = coalesce(({resolved}), run_io.version_id) "
+        "WHERE run_io.dataset_id = ? AND run_io.direction = 'in' "
+        "AND run_io.explicit_version IS NULL AND run_io.version_id IS NOT NULL "
+        "AND run_io.bound_us >= ?",
+        (ds, t),
     )
     _settle_implicit(ctx, ds)
-    current = (
-        select(V.id)
-        .where(V.dataset_id == ds, V.implicit.is_(False))
-        .order_by(V.created_us.desc(), V.version.desc())
-        .limit(1)
-        .scalar_subquery()
+    ctx.sql.run(
+        "UPDATE datasets SET current_version_id = (SELECT v.id FROM dataset_versions v "
+        f"WHERE v.dataset_id = ? AND v.implicit = {false} "
+        "ORDER BY v.created_us DESC, v.version DESC LIMIT 1) WHERE id = ?",
+        (ds, ds),
     )
-    ctx.conn.execute(update(datasets).where(datasets.c.id == ds).values(current_version_id=current))
