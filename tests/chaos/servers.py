@@ -52,7 +52,11 @@ class Server:
 
     def start(self, *, timeout: float = 60) -> str:
         """Start the server and wait until ``/health`` says ok; return its base URL."""
-        assert THREADLINE.is_file(), "threadline is not installed in this environment"
+        self.spawn()
+        return self.wait_ready(timeout=timeout)
+
+    def spawn(self) -> None:
+        """Start the server process without waiting for it."""
         self.starts += 1
         log = (self.logs / f"serve-{self.port}-{self.starts}.log").open("wb")
         command = [str(THREADLINE), "serve", "--db", self.db_url, "--port", str(self.port)]
@@ -60,6 +64,10 @@ class Server:
             [*command, "--log-level", "warning"], stdout=log, stderr=subprocess.STDOUT, env=self.env
         )
         log.close()
+
+    def wait_ready(self, *, timeout: float = 60) -> str:
+        """Wait until ``/health`` says ok; return the base URL."""
+        assert self.process is not None
         deadline = time.monotonic() + timeout
         while True:
             try:
