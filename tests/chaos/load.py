@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import orjson
+from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
 from sqlalchemy import select
 
 from threadline.settings import Settings
@@ -41,6 +42,20 @@ def event(key: str) -> dict[str, Any]:
         "inputs": [{"namespace": "chaos", "name": "source"}],
         "outputs": [{"namespace": "chaos", "name": f"out-{key}"}],
     }
+
+
+def client_event(key: str) -> RunEvent:
+    """Return the event of a key as the OpenLineage client's own class."""
+    value = event(key)
+    return RunEvent(
+        eventType=RunState.COMPLETE,
+        eventTime=value["eventTime"],
+        run=Run(runId=value["run"]["runId"]),
+        job=Job(namespace="chaos", name=value["job"]["name"]),
+        producer=PRODUCER,
+        inputs=[InputDataset(namespace="chaos", name="source")],
+        outputs=[OutputDataset(namespace="chaos", name=f"out-{key}")],
+    )
 
 
 def key_of(payload: bytes) -> str:
