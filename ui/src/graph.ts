@@ -36,7 +36,6 @@ export class GraphView {
       style: STYLE,
       minZoom: 0.02,
       maxZoom: 4,
-      wheelSensitivity: 0.3,
       textureOnViewport: true,
       hideEdgesOnViewport: true,
       motionBlur: false,
@@ -245,11 +244,26 @@ export class GraphView {
     return next ? next.id() : null;
   }
 
-  /** The drawn graph as text edges: [source label, target label] plus the nodes' labels. */
-  drawn(): { nodes: { id: string; label: string; kind: string }[]; edges: [string, string][] } {
+  /** What is drawn, for the text exports: nodes with their compound parent, edges with marks. */
+  drawn(): Drawn {
     return {
-      nodes: this.cy.nodes().map((n) => ({ id: n.id(), label: String(n.data("label")), kind: String(n.data("kind") ?? "more") })),
-      edges: this.cy.edges().map((e) => [e.source().id(), e.target().id()] as [string, string]),
+      nodes: this.cy.nodes().map((n) => ({
+        id: n.id(),
+        label: String(n.data("label")),
+        kind: String(n.data("kind") ?? "more"),
+        parent: n.isChild() ? n.parent().first().id() : null,
+        isParent: n.isParent(),
+      })),
+      edges: this.cy.edges().map((e) => ({
+        source: e.source().id(),
+        target: e.target().id(),
+        mark: e.hasClass("added") ? "added" : e.hasClass("retired") ? "retired" : e.hasClass("on-path") ? "on-path" : null,
+      })),
     };
   }
+}
+
+export interface Drawn {
+  nodes: { id: string; label: string; kind: string; parent: string | null; isParent: boolean }[];
+  edges: { source: string; target: string; mark: string | null }[];
 }

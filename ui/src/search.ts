@@ -71,7 +71,13 @@ export async function findAll(text: string): Promise<Hit[]> {
     .filter((ref) => ref.toLowerCase().includes(q) && !entities.some((e) => e.ref === ref))
     .map((ref) => ({ ref, kind: "model", title: ref.split(":").pop() ?? ref, subtitle: "model" }));
   const columns = await columnHits(found.results, q);
-  return [...runs, ...extraModels, ...entities, ...columns];
+  // Names that match come before hits found only by a column or by SQL text.
+  const rank = (hit: Hit) => {
+    const name = hit.title.toLowerCase();
+    return name === q ? 0 : name.startsWith(q) ? 1 : name.includes(q) ? 2 : 3;
+  };
+  const named = [...runs, ...extraModels, ...entities].sort((a, b) => rank(a) - rank(b));
+  return [...named, ...columns];
 }
 
 /** A search box with a listbox of results; arrows move, Enter chooses, Escape closes. */

@@ -42,9 +42,11 @@ def run_server(settings: object, *, host: str, port: int, log_level: str = "info
         import uvicorn
 
         from threadline.api import create_app
+        from threadline.web.ui import ui_notice
     except ImportError as exc:
         raise fail(
             f"serving needs the server extra: pip install 'threadline[server]' ({exc})"
         ) from None
     app = create_app(settings)  # type: ignore[arg-type]
+    typer.echo(ui_notice(f"http://{host}:{port}/"), err=True)
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)

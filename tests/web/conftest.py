@@ -1,0 +1,143 @@
+"""Browser tests of the web UI: a real server over real lineage, driven in Debian's Chromium.
+
+Chromium is installed by the project (``make browser``, ``.ci/run``), never downloaded by
+Playwright. Without it, or without a built UI (``make ui``), these tests skip with the reason;
+with ``CI`` set they fail instead, so a CI run cannot pass without them.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+
+from tests.conftest import free_port
+from threadline.settings import Settings
+from threadline.web.ui import ui_index
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+BATCH = "/api/v1/lineage/batch"
+
+
+def _missing(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set, so this fails instead of skipping)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, for the whole session."""
+    if not CHROMIUM.is_file():
+        _missing("Chromium is not installed: run `make browser` (apt-get install chromium)")
+    if ui_index() is None:
+        _missing("the web UI is not built: run `make ui`")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def post_events(base: str, events: list[dict[str, Any]]) -> None:
+    """Send events to a live server as one batch; every one must be accepted."""
+    response = httpx.post(f"{base}{BATCH}", content=orjson.dumps(events), timeout=120)
+    assert response.status_code == 200, response.text
+    assert response.json()["summary"]["failed"] == 0, response.text
+
+
+def serve(database: Path) -> Iterator[str]:
+    """Run a real uvicorn server on 127.0.0.1 over a fresh SQLite store; yield its base URL."""
+    import uvicorn
+
+    from threadline.api import create_app
+
+    settings = Settings(database_url=f"sqlite:///{database}", sqlite_synchronous="NORMAL")
+    port = free_port()
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("test server did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=20)
+
+
+class Console:
+    """Every console error and uncaught page error of one page."""
+
+    def __init__(self, page: Any) -> None:
+        self.problems: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.problems.append(f"pageerror: {error}"))
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error":
+            self.problems.append(f"console.error: {message.text}")
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh browser page; the test fails if anything is logged as an error on it."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    opened = context.new_page()
+    console = Console(opened)
+    yield opened
+    context.close()
+    assert console.problems == []
+
+
+def screenshot(page: Any, name: str) -> None:
+    """Save a screenshot of the current view (for the README and for looking at failures)."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+XSS_DATASET = '<img src=x onerror="window.__xss=1">'
+XSS_JOB = "<script>window.__xss=2</script>"
+
+
+def hostile_events() -> list[dict[str, Any]]:
+    """A job and a dataset whose names are HTML that would run if it were not escaped."""
+    from tests.api.test_native import complete
+    from tests.events import inp, out, schema
+
+    return [
+        complete(
+            70,
+            XSS_JOB,
+            [inp("warehouse", "features")],
+            [out("xss", XSS_DATASET, schema=schema('<b onmouseover="window.__xss=3">col</b>'))],
+            namespace="xss",
+        )
+    ]
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A live server holding the sample pipeline, an ML pipeline and names made of HTML."""
+    from tests.api.test_native import ingest_ml_pipeline
+    from threadline.demo.sample import sample_events
+
+    database = tmp_path_factory.mktemp("web") / "threadline.db"
+    for base in serve(database):
+        post_events(base, sample_events())
+        with httpx.Client(base_url=base, timeout=60) as client:
+            ingest_ml_pipeline(client)  # type: ignore[arg-type]  # the same calls as TestClient
+        post_events(base, hostile_events())
+        yield base
