@@ -27,6 +27,7 @@ from threadline.queries.admission import refusal
 from threadline.queries.audit import audit_report
 from threadline.queries.changes import DiffResult, OrphansResult, diff, orphans
 from threadline.queries.details import node_details
+from threadline.queries.encoded import NodeText, encodable, encoded_lineage
 from threadline.queries.impact import ImpactResult, impact
 from threadline.queries.lineage import lineage
 from threadline.queries.log_status import chain_summary, redactions, time_range
@@ -72,6 +73,7 @@ class LineageService:
         self.store = store
         self.settings = settings
         self.index = LineageIndex(store)
+        self.node_text = NodeText()
 
     # --- ingestion ------------------------------------------------------------------------
 
@@ -301,6 +303,18 @@ class LineageService:
         with self.store.read() as conn:
             state = self.index.state_for(conn)
             return lineage(conn, state, resolve(conn, ref), options)
+
+    def lineage_encoded(self, ref: str | NodeRef, options: QueryOptions) -> bytes | None:
+        """Answer ``lineage`` as JSON bytes joined from pre-encoded node text.
+
+        Returns None for options that need the general path (version and column
+        granularity, kind and namespace filters): encode ``lineage`` then.
+        """
+        if not encodable(options):
+            return None
+        with self.store.read() as conn:
+            state = self.index.state_for(conn)
+            return encoded_lineage(conn, state, resolve(conn, ref), options, self.node_text)
 
     def path(self, source: str, target: str, options: QueryOptions) -> PathResult:
         """Find the shortest path between two nodes and count the distinct paths."""

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
-from threadline.projection.rawsql import RawSql
 from threadline.store.codec import dumps, ident, loads, merge_timed, stable_uuid, unwrap_timed
+from threadline.store.rawsql import RawSql
 
 __all__ = [
     "Ctx",

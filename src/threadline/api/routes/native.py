@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from threadline import wire
 from threadline.api import examples
 from threadline.api.docs import answer
-from threadline.api.responses import JsonResponse
+from threadline.api.responses import JsonResponse, raw_json
 from threadline.errors import InvalidParameter
 from threadline.queries.options import DEFAULT_BUDGET_MS, DEFAULT_DEPTH, DEFAULT_LIMIT, QueryOptions
 from threadline.refs import TYPES, NodeRef
@@ -175,9 +175,13 @@ async def get_lineage(
     request: Request,
     ref: str | NodeRef = Depends(node_param),
     opts: QueryOptions = Depends(options),
-) -> JsonResponse:
+) -> Response:
     """Traverse from a node at entity, version or column granularity, now or as of a time."""
-    result = await run_in_threadpool(_service(request).lineage, ref, opts)
+    service = _service(request)
+    body = await run_in_threadpool(service.lineage_encoded, ref, opts)
+    if body is not None:
+        return raw_json(body)
+    result = await run_in_threadpool(service.lineage, ref, opts)
     return JsonResponse(wire.lineage_json(result))
 
 

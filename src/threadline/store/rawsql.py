@@ -1,4 +1,4 @@
-"""Run the projection's hottest statements straight on the driver's cursor.
+"""Run hot statements (projection, hydration) straight on the driver's cursor.
 
 Building and executing a SQLAlchemy statement costs 100-200 µs in Python; the same
 statement on the DB-API cursor costs a few. The projection runs dozens per event, so its

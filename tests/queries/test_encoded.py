@@ -1,0 +1,116 @@
+"""Lineage answers joined from pre-encoded node text equal the general path, byte for byte."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import pytest
+
+from tests.events import PRODUCER, RunState, at_us, inp, out, run_event
+from threadline import wire
+from threadline.queries.options import QueryOptions
+from threadline.service import LineageService
+
+NS = "postgres://db:5432"
+
+
+def _pipeline() -> list[dict[str, Any]]:
+    """Three jobs in a chain with a fan-out, and a job that reads two tables."""
+    events = []
+    for minute, (job, reads, writes) in enumerate(
+        [
+            ("load", ["raw.a"], ["stage.a", "stage.b"]),
+            ("clean", ["stage.a"], ["clean.a"]),
+            ("join", ["clean.a", "stage.b"], ["mart.ab"]),
+            ("score", ["mart.ab"], ["mart.scores"]),
+        ]
+    ):
+        events.append(
+            run_event(
+                RunState.COMPLETE,
+                minute,
+                run=job,
+                job=("etl", job),
+                inputs=[inp(NS, name) for name in reads],
+                outputs=[out(NS, name) for name in writes],
+            )
+        )
+    return events
+
+
+def _general(service: LineageService, ref: str, opts: QueryOptions) -> bytes:
+    return orjson.dumps(wire.lineage_json(service.lineage(ref, opts)))
+
+
+def _ingest(service: LineageService, events: list[dict[str, Any]]) -> None:
+    outcome = service.ingest_values(events)
+    assert not outcome.failed
+
+
+CASES = [
+    (f"dataset:{NS}:raw.a", QueryOptions("downstream", 20)),
+    (f"dataset:{NS}:raw.a", QueryOptions("downstream", 2)),
+    (f"dataset:{NS}:mart.scores", QueryOptions("upstream", 20)),
+    (f"dataset:{NS}:clean.a", QueryOptions("both", 20)),
+    ("job:etl:join", QueryOptions("both", 1)),
+    (f"dataset:{NS}:raw.a", QueryOptions("downstream", 20, limit=3)),
+    (f"dataset:{NS}:raw.a", QueryOptions("downstream", 20, as_of=at_us(1.5))),
+]
+
+
+@pytest.mark.parametrize(("ref", "opts"), CASES)
+def test_encoded_lineage_equals_the_general_answer(
+    service: LineageService, ref: str, opts: QueryOptions
+) -> None:
+    _ingest(service, _pipeline())
+    encoded = service.lineage_encoded(ref, opts)
+    assert encoded == _general(service, ref, opts)
+    assert encoded is not None and orjson.loads(encoded)["nodes"]
+
+
+def test_encoded_lineage_follows_a_new_kind_and_new_nodes(service: LineageService) -> None:
+    _ingest(service, _pipeline())
+    ref, opts = f"dataset:{NS}:raw.a", QueryOptions("downstream", 20)
+    before = service.lineage_encoded(ref, opts)  # encodes every node reached
+    model = run_event(
+        RunState.COMPLETE,
+        10,
+        run="train",
+        job=("ml", "train"),
+        inputs=[inp(NS, "mart.scores")],
+        outputs=[out(NS, "models.churn")],
+    )
+    facet = {"_producer": PRODUCER, "_schemaURL": PRODUCER, "datasetType": "MODEL"}
+    model["outputs"][0]["facets"] = {"datasetType": facet}
+    retyped = run_event(RunState.COMPLETE, 11, run="stage", job=("etl", "stage"))
+    retyped["outputs"] = [{"namespace": NS, "name": "stage.b", "facets": {"datasetType": facet}}]
+    _ingest(service, [model, retyped])
+    after = service.lineage_encoded(ref, opts)
+    assert after != before
+    assert after == _general(service, ref, opts)
+    kinds = {n["id"]: n["kind"] for n in orjson.loads(after or b"{}")["nodes"]}
+    assert kinds[f"dataset:{NS}:models.churn"] == "model"
+    assert kinds[f"dataset:{NS}:stage.b"] == "model"
+
+
+def test_encoded_lineage_is_equal_after_a_rebuild(service: LineageService) -> None:
+    _ingest(service, _pipeline())
+    ref, opts = f"dataset:{NS}:clean.a", QueryOptions("both", 20)
+    service.lineage_encoded(ref, opts)
+    service.rebuild()
+    assert service.lineage_encoded(ref, opts) == _general(service, ref, opts)
+
+
+def test_encoded_lineage_leaves_filters_and_other_granularities_to_the_general_path(
+    service: LineageService,
+) -> None:
+    _ingest(service, _pipeline())
+    ref = f"dataset:{NS}:raw.a"
+    assert (
+        service.lineage_encoded(ref, QueryOptions("downstream", 20, kinds=frozenset({"job"})))
+        is None
+    )
+    assert (
+        service.lineage_encoded(ref, QueryOptions("downstream", 20, granularity="version")) is None
+    )
