@@ -128,9 +128,18 @@ def hostile_events() -> list[dict[str, Any]]:
     ]
 
 
+def schema_change_events() -> list[dict[str, Any]]:
+    """At 03:00 the cleaned orders gain a ``currency`` column (a schema change to diff)."""
+    from tests.events import dataset_event, schema
+    from tests.sample_refs import W
+
+    fields = ("order_id", "customer_id", "amount", "order_date", "currency")
+    return [dataset_event(180, W, "shop.analytics.orders_clean", schema=schema(*fields))]
+
+
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A live server holding the sample pipeline, an ML pipeline and names made of HTML."""
+    """A live server: the sample pipeline, an ML pipeline, names made of HTML, a new column."""
     from tests.api.test_native import ingest_ml_pipeline
     from threadline.demo.sample import sample_events
 
@@ -140,4 +149,5 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         with httpx.Client(base_url=base, timeout=60) as client:
             ingest_ml_pipeline(client)  # type: ignore[arg-type]  # the same calls as TestClient
         post_events(base, hostile_events())
+        post_events(base, schema_change_events())
         yield base

@@ -21,9 +21,18 @@ const DOT_MARKS: Record<string, string> = {
   "on-path": ' [color="#7c3aed", penwidth=3, class="on-path"]',
 };
 
+const DOT_FILLS: Record<string, string> = {
+  "sev-high": "#fca5a5",
+  "sev-medium": "#fdba74",
+  "sev-low": "#fde68a",
+  "on-path": "#ddd6fe",
+  "schema-changed": "#fed7aa",
+};
+
 function dotNode(node: Drawn["nodes"][number]): string {
   const shape = DOT_SHAPES[node.kind] ?? "folder";
-  return `${dotString(node.id)} [label=${dotString(node.label)}, shape=${shape}];`;
+  const mark = node.mark ? `, class="${node.mark}", style=filled, fillcolor="${DOT_FILLS[node.mark]}"` : "";
+  return `${dotString(node.id)} [label=${dotString(node.label)}, shape=${shape}${mark}];`;
 }
 
 /** Graphviz DOT; a dataset drawn with its columns becomes a cluster holding them. */

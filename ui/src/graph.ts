@@ -19,6 +19,9 @@ export const FANOUT = 25;
 
 type Dir = "up" | "down";
 
+/** The classes modes put on nodes, as the text exports name them. */
+const NODE_MARKS = ["sev-high", "sev-medium", "sev-low", "on-path", "schema-changed"];
+
 export class GraphView {
   readonly cy: Core;
   private nodes = new Map<string, LineageNode>();
@@ -253,6 +256,7 @@ export class GraphView {
         kind: String(n.data("kind") ?? "more"),
         parent: n.isChild() ? n.parent().first().id() : null,
         isParent: n.isParent(),
+        mark: NODE_MARKS.find((mark) => n.hasClass(mark)) ?? null,
       })),
       edges: this.cy.edges().map((e) => ({
         source: e.source().id(),
@@ -264,6 +268,6 @@ export class GraphView {
 }
 
 export interface Drawn {
-  nodes: { id: string; label: string; kind: string; parent: string | null; isParent: boolean }[];
+  nodes: { id: string; label: string; kind: string; parent: string | null; isParent: boolean; mark: string | null }[];
   edges: { source: string; target: string; mark: string | null }[];
 }

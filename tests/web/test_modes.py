@@ -1,0 +1,171 @@
+"""The modes in the browser: impact, path, time travel, diff, model and audit, against the API."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+from playwright.sync_api import expect
+
+from tests.api.test_native import MODEL
+from tests.sample_refs import CLEAN, DAILY, EXPORT, EXPORTING, RAW, REVENUE
+from tests.web.conftest import screenshot
+from tests.web.helpers import exported, open_view, rendered, wait_drawn
+
+NATIVE = "/api/threadline/v1"
+
+
+def api(site: str, route: str, **params: Any) -> Any:
+    """Ask the native API the question the UI asks, to compare what it shows."""
+    response = httpx.get(f"{site}{NATIVE}/{route}", params=params, timeout=60)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def marked(dot: str, mark: str) -> set[str]:
+    """Return the nodes of a DOT export that carry a mode's mark."""
+    return set(re.findall(rf'^\s*"([^"]+)" \[[^\]]*class="{mark}"', dot, flags=re.M))
+
+
+def test_impact_highlights_downstream_by_severity_and_lists_owners(page: Any, site: str) -> None:
+    open_view(page, site, node=RAW, mode="impact", depth=6)
+    answer = api(site, "impact", node=RAW, depth=6)
+    expected = {
+        s: {i["id"] for g in answer["groups"].values() for i in g if i["severity"] == s}
+        for s in ("high", "medium", "low")
+    }
+    expect(page.locator("#impact-title")).to_contain_text(
+        f"{sum(len(g) for g in answer['groups'].values())} affected downstream"
+    )
+    dot = exported(page, "dot")
+    for severity, ids in expected.items():
+        assert marked(dot, f"sev-{severity}") == ids
+    assert EXPORT in expected["high"] | expected["medium"] | expected["low"]
+    panel = page.inner_text("#mode-panel")
+    for notify in answer["notify"]:
+        assert notify["owner"] in panel
+    screenshot(page, "10-impact")
+
+
+def test_path_between_two_nodes_is_chosen_by_search_and_drawn(page: Any, site: str) -> None:
+    open_view(page, site, node=RAW, mode="path")
+    before = rendered(page)
+    page.fill("#path-to", "daily_revenue")
+    page.wait_for_selector("#path-results li[role=option]")
+    page.keyboard.press("Enter")
+    wait_drawn(page, before)
+    answer = api(site, "path", **{"from": RAW, "to": REVENUE, "depth": 10})
+    expect(page.locator("#mode-panel")).to_contain_text(f"{answer['pathCount']} path(s)")
+    steps = page.locator("#mode-panel ol.path-steps li").all_inner_texts()
+    assert steps == [n["id"] for n in answer["nodes"]]
+    dot = exported(page, "dot")
+    assert marked(dot, "on-path") == {n["id"] for n in answer["nodes"]}
+    assert dot.count('class="on-path"]') >= len(answer["edges"])
+    screenshot(page, "11-path")
+
+
+def set_slider(page: Any, selector: str, step: int) -> None:
+    """Move a range input to a step as a drag would: input events, then change on release."""
+    page.evaluate(
+        """([selector, step]) => {
+            const slider = document.querySelector(selector);
+            slider.value = String(step);
+            slider.dispatchEvent(new Event('input', {bubbles: true}));
+            slider.dispatchEvent(new Event('change', {bubbles: true}));
+        }""",
+        [selector, step],
+    )
+
+
+def step_of(site: str, iso: str) -> int:
+    """Return the slider step (0..1000 over the log's range) of a time."""
+    from datetime import datetime
+
+    span = api(site, "log/range")
+    first, last, at = (
+        datetime.fromisoformat(t.replace("Z", "+00:00")).timestamp()
+        for t in (span["firstEventTime"], span["lastEventTime"], iso)
+    )
+    return round((at - first) / (last - first) * 1000)
+
+
+def test_time_travel_shows_lineage_as_it_was(page: Any, site: str) -> None:
+    open_view(page, site, node=CLEAN, depth=4, direction="downstream")
+    assert f'"{EXPORT}"' in exported(page, "dot")
+    before = rendered(page)
+    set_slider(page, "#asof", step_of(site, "2024-03-01T02:14:30Z"))
+    wait_drawn(page, before)
+    assert "asOf=2024-03-01T02%3A14" in page.url
+    expect(page.locator("#asof-label")).to_contain_text("2024-03-01 02:14")
+    dot = exported(page, "dot")
+    assert f'"{DAILY}"' in dot and f'"{EXPORT}"' not in dot and f'"{EXPORTING}"' not in dot
+    screenshot(page, "12-as-of")
+    before = rendered(page)
+    page.click("#asof-now")
+    wait_drawn(page, before)
+    assert "asOf" not in page.url and f'"{EXPORT}"' in exported(page, "dot")
+
+
+def test_diff_colours_added_edges_and_schema_changes(page: Any, site: str) -> None:
+    since, until = "2024-03-01T02:12:00Z", "2024-03-01T03:30:00Z"
+    open_view(page, site, node=CLEAN, mode="diff", since=since, until=until, depth=4)
+    answer = api(site, "diff", node=CLEAN, since=since, until=until, depth=4)
+    assert answer["edgesAdded"]
+    expect(page.locator("#mode-panel")).to_contain_text(
+        f"Edges added ({len(answer['edgesAdded'])})"
+    )
+    expect(page.locator("#mode-panel")).to_contain_text(
+        f"Edges retired ({len(answer['edgesRetired'])})"
+    )
+    dot = exported(page, "dot")
+    added = set(re.findall(r'"([^"]+)" -> "([^"]+)" \[[^\]]*class="added"', dot))
+    assert added == {(e["source"], e["target"]) for e in answer["edgesAdded"]}
+    changed = {f["dataset"] for f in answer["fieldsAdded"] + answer["fieldsRemoved"]}
+    assert changed == {CLEAN}
+    expect(page.locator("#mode-panel")).to_contain_text("Schema fields added (1)")
+    assert marked(dot, "schema-changed") == changed
+    screenshot(page, "13-diff")
+    # The sliders choose other ends; Compare puts them in the URL.
+    set_slider(page, "#diff-since", 0)
+    before = rendered(page)
+    page.click("#diff-compare")
+    wait_drawn(page, before)
+    assert "since=2024-03-01T00%3A10" in page.url
+
+
+def test_model_view_shows_training_registry_deployments_and_predictions(
+    page: Any, site: str
+) -> None:
+    open_view(page, site, node=MODEL, mode="model", depth=4)
+    answer = api(site, "models/lineage", model=MODEL)
+    panel = page.locator("#mode-panel")
+    expect(panel).to_contain_text(f"Model {MODEL} version {answer['version']}")
+    expect(panel).to_contain_text(answer["training"]["job"])
+    text = panel.inner_text()
+    for item in answer["trainingData"] + answer["predictions"]:
+        assert item["id"] in text
+    for deployment in answer["deployments"]:
+        assert str(deployment.get("id") or deployment.get("endpoint")) in text
+    assert "Deployments" in text and "Prediction sets" in text and "Registry aliases" in text
+    assert f'"{MODEL}"' in exported(page, "dot")
+    screenshot(page, "14-model")
+
+
+def test_model_view_opens_from_search(page: Any, site: str) -> None:
+    page.goto(site + "/#mode=model")
+    page.fill("#search", "churn_model")
+    page.wait_for_selector("#search-results li.kind-model")
+    page.keyboard.press("Enter")
+    expect(page.locator("#mode-panel")).to_contain_text(f"Model {MODEL} version 3")
+
+
+def test_audit_view_reports_the_verified_chain(page: Any, site: str) -> None:
+    page.goto(site + "/#mode=audit")
+    chain = api(site, "audit/chain")
+    expect(page.locator("#mode-panel")).to_contain_text(
+        f"Chain verified: {chain['checked']} entries, head {chain['headSeq']}"
+    )
+    expect(page.locator("#mode-panel")).to_contain_text(chain["headHash"])
+    expect(page.locator("#mode-panel")).to_contain_text("No entry has been redacted.")
+    screenshot(page, "15-audit")
