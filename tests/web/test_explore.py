@@ -97,6 +97,14 @@ def test_expand_and_collapse_per_node(page: Any, site: str) -> None:
     dot = exported(page, "dot")
     assert f'"{DAILY}"' not in dot and "1 more" in dot
     screenshot(page, "05-collapsed")
+    # The keyboard opens the expander: the arrow moves onto it, Enter draws what it holds.
+    page.focus("#graph")
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#detail")).to_contain_text("1 more node next to")
+    before = rendered(page)
+    page.keyboard.press("Enter")
+    wait_drawn(page, before)
+    assert f'"{DAILY}"' in exported(page, "dot")
 
 
 def test_depth_control_changes_how_far_the_graph_reaches(page: Any, site: str) -> None:

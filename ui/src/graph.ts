@@ -16,6 +16,8 @@ cytoscape.use(svg);
 export const MAX_VISIBLE = 1000;
 /** Most new neighbours one node reveals in one direction until it is expanded. */
 export const FANOUT = 25;
+/** Past this many nodes the first view is centred on the root instead of fitting everything. */
+const LARGE = 150;
 
 type Dir = "up" | "down";
 
@@ -203,6 +205,12 @@ export class GraphView {
       padding: 24,
     } as cytoscape.LayoutOptions);
     layout.one("layoutstop", () => {
+      // A big graph fitted whole is unreadable: start readable, around the root.
+      const root = this.root ? this.cy.getElementById(this.root) : this.cy.collection();
+      if (shown.size > LARGE && root.nonempty()) {
+        this.cy.zoom(0.8);
+        this.cy.center(root);
+      }
       if (selected) this.cy.getElementById(selected).select();
       this.onRendered();
     });

@@ -54,6 +54,15 @@ view.onSelect = (id) => void selectNode(id);
 async function selectNode(id: string): Promise<void> {
   selected = id;
   view.select(id);
+  const more = view.cy.getElementById(id);
+  if (more.hasClass("more")) {
+    const owner = String(more.data("owner"));
+    const count = Number(more.data("count"));
+    const button = h("button", { type: "button", onclick: () => view.expand(owner) }, `Show ${count} more`);
+    const what = count === 1 ? "1 more node next to " : `${count} more nodes next to `;
+    detailEl.replaceChildren(h("p", {}, what, h("code", {}, owner), " is not drawn yet (Enter draws it)."), button);
+    return;
+  }
   detailEl.replaceChildren(h("p", { class: "loading" }, "Loading details…"));
   try {
     const details = await api.nodeDetails(id);
@@ -245,8 +254,13 @@ function keyboard(event: KeyboardEvent): void {
     const next = view.neighbour(id, event.key);
     if (next) void selectNode(next);
   } else if (id && event.key === "Enter") {
-    const more = view.cy.getElementById(`more:${id}`);
-    if (more.nonempty()) view.expand(id);
+    // Enter on an expander, or on a node that has one, draws what it holds.
+    const node = view.cy.getElementById(id);
+    const owner = node.hasClass("more") ? String(node.data("owner")) : id;
+    if (view.cy.getElementById(`more:${owner}`).nonempty()) {
+      selected = owner;
+      view.expand(owner);
+    }
   } else return;
   event.preventDefault();
 }
