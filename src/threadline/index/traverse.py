@@ -46,7 +46,8 @@ def neighbours(graph: Graph, u: int, *, down: bool, as_of: int | None) -> list[t
                 else (v.cur_in_ptr, v.cur_in, v.cur_in_kind)
             )
             start, end = ptr[u], ptr[u + 1]
-            return list(zip(nbr[start:end], kinds[start:end], strict=True))
+            # Plain ints: zipping numpy slices would make a numpy scalar per neighbour.
+            return list(zip(nbr[start:end].tolist(), kinds[start:end].tolist(), strict=True))
         ptr, positions = (v.out_ptr, v.out_pos) if down else (v.in_ptr, v.in_pos)
         other, alive = (v.dst if down else v.src), graph.alive
         for p in positions[ptr[u] : ptr[u + 1]]:
@@ -384,6 +385,37 @@ def _level_numpy(
     state.count += int(fresh.size)
     state.chunks.append((fresh, level, parents))
     return fresh, reason
+
+
+def edges_reached(
+    graph: Graph, found: Reach, *, down: bool, max_depth: int, as_of: int | None
+) -> npt.NDArray[np.int64] | None:
+    """Return the edges ``bfs(collect_edges=True)`` would have collected, after the fact.
+
+    A complete traversal expanded every node it reached short of ``max_depth``, so its
+    edges are those leaving these nodes towards reached ones: one vectorised expansion
+    instead of a Python loop per node. A truncated traversal stopped part-way through a
+    level, so None is returned for it: traverse again, collecting.
+    """
+    if found.reason is not None:
+        return None
+    expanded = found.nodes[found.depths < max_depth]
+    src, nbr, kind = _expand_numpy(graph, expanded, down=down, as_of=as_of)
+    if not src.size:
+        return _NO_EDGES
+    keep = np.isin(nbr, found.nodes)
+    return unique_rows(np.stack([src[keep], nbr[keep], kind[keep]], axis=1))
+
+
+def unique_rows(rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Return the distinct (src, dst, kind) rows, sorted: ``np.unique(axis=0)``, faster."""
+    if rows.shape[0] < 2:
+        return rows
+    order = np.lexsort((rows[:, 2], rows[:, 1], rows[:, 0]))
+    ordered = rows[order]
+    first = np.ones(ordered.shape[0], dtype=np.bool_)
+    first[1:] = np.any(ordered[1:] != ordered[:-1], axis=1)
+    return ordered[first]
 
 
 def _finish(state: _State, reason: str | None) -> Reach:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -14,7 +14,7 @@ from threadline.errors import InvalidParameter, NotFound
 from threadline.index import IndexState
 from threadline.index.graph import Graph
 from threadline.index.loader import KIND_NAMES
-from threadline.index.traverse import Reach, bfs
+from threadline.index.traverse import Reach, bfs, edges_reached, unique_rows
 from threadline.model import LineageEdge, LineageNode, LineageResult, NodeInfo, Resolved
 from threadline.queries.hydrate import describe_entities, describe_runs, describe_versions
 from threadline.queries.options import QueryOptions
@@ -174,25 +174,38 @@ class Reached(Mapping[int, int]):
 
 def _search(start: Start, opts: QueryOptions, *, collect_edges: bool) -> list[tuple[bool, Reach]]:
     deadline = time.monotonic() + opts.budget_ms / 1000
-    return [
-        (
-            down,
-            bfs(
-                start.graph,
-                start.roots,
-                down=down,
-                max_depth=opts.depth,
-                as_of=opts.as_of,
-                blocked=start.blocked,
-                limit=opts.limit,
-                deadline=deadline,
-                collect_edges=collect_edges,
-                parents=False,
-            ),
-        )
-        for down in (True, False)
-        if opts.direction != ("upstream" if down else "downstream")
-    ]
+    parts = []
+    for down in (True, False):
+        if opts.direction == ("upstream" if down else "downstream"):
+            continue
+        found = _bfs(start, opts, down=down, deadline=deadline, collect_edges=False)
+        if collect_edges:  # the edges of a complete traversal, found after it at C speed
+            edges = edges_reached(
+                start.graph, found, down=down, max_depth=opts.depth, as_of=opts.as_of
+            )
+            if edges is None:
+                found = _bfs(start, opts, down=down, deadline=deadline, collect_edges=True)
+            else:
+                found = replace(found, edges=edges)
+        parts.append((down, found))
+    return parts
+
+
+def _bfs(
+    start: Start, opts: QueryOptions, *, down: bool, deadline: float, collect_edges: bool
+) -> Reach:
+    return bfs(
+        start.graph,
+        start.roots,
+        down=down,
+        max_depth=opts.depth,
+        as_of=opts.as_of,
+        blocked=start.blocked,
+        limit=opts.limit,
+        deadline=deadline,
+        collect_edges=collect_edges,
+        parents=False,
+    )
 
 
 def reach(
@@ -221,7 +234,7 @@ def reach(
             [found.edges if down else found.edges[:, [1, 0, 2]] for down, found in parts]
         )
         rows = rows[np.isin(rows[:, 0], nodes) & np.isin(rows[:, 1], nodes)]
-        edges = [(u, v, k) for u, v, k in np.unique(rows, axis=0).tolist()]
+        edges = [(u, v, k) for u, v, k in unique_rows(rows).tolist()]
     return Reached(nodes, depths), edges, reason
 
 
