@@ -137,9 +137,24 @@ def schema_change_events() -> list[dict[str, Any]]:
     return [dataset_event(180, W, "shop.analytics.orders_clean", schema=schema(*fields))]
 
 
+def registry_events() -> list[dict[str, Any]]:
+    """At 00:35 the ML pipeline's model version 3 gets the ``prod`` alias in its registry."""
+    from tests.events import dataset_event, version
+    from threadline.facets import facet
+
+    changes = [{"type": "alias_set", "alias": "prod", "version": "3", "at": "2024-03-01T00:35Z"}]
+    registry = facet("threadline_registry", changes=changes)
+    return [
+        dataset_event(
+            35, "mlflow", "churn_model", version=version("3"), threadline_registry=registry
+        )
+    ]
+
+
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A live server: the sample pipeline, an ML pipeline, names made of HTML, a new column."""
+    """A live server: the sample pipeline, an ML pipeline with a registry, names made of HTML,
+    a new column."""
     from tests.api.test_native import ingest_ml_pipeline
     from threadline.demo.sample import sample_events
 
@@ -148,6 +163,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         post_events(base, sample_events())
         with httpx.Client(base_url=base, timeout=60) as client:
             ingest_ml_pipeline(client)  # type: ignore[arg-type]  # the same calls as TestClient
+        post_events(base, registry_events())
         post_events(base, hostile_events())
         post_events(base, schema_change_events())
         yield base

@@ -143,12 +143,28 @@ def test_model_view_shows_training_registry_deployments_and_predictions(
     expect(panel).to_contain_text(f"Model {MODEL} version {answer['version']}")
     expect(panel).to_contain_text(answer["training"]["job"])
     text = panel.inner_text()
-    for item in answer["trainingData"] + answer["predictions"]:
+    assert answer["training"]["id"] in text
+    for item in answer["trainingData"] + answer["predictions"] + answer["deployments"]:
         assert item["id"] in text
+    assert answer["deployments"] and answer["predictions"]
     for deployment in answer["deployments"]:
-        assert str(deployment.get("id") or deployment.get("endpoint")) in text
-    assert "Deployments" in text and "Prediction sets" in text and "Registry aliases" in text
-    assert f'"{MODEL}"' in exported(page, "dot")
+        assert deployment["deployedBy"] in text
+    registry = api(site, "models/registry", model=MODEL)
+    assert registry["aliases"] == {"prod": "3"}
+    assert page.locator(
+        "#mode-panel table[aria-label='Registry aliases']"
+    ).inner_text().split() == ["alias", "version", "prod", "3"]
+    history = page.locator("#mode-panel table[aria-label='Alias and stage history'] tbody tr")
+    assert history.all_inner_texts() == [
+        f"{e['at']}\t{e['type']}\t{e['label']}\t{e['version']}\t" for e in registry["history"]
+    ]
+    dot = exported(page, "dot")
+    # Icons and shapes by kind: the model a diamond, its endpoint a tag, predictions an ellipse.
+    assert f'"{MODEL}" [label="◆ churn_model", shape=diamond]' in dot
+    assert '"dataset:serving:churn-endpoint" [label="⇥ churn-endpoint", shape=cds]' in dot
+    assert (
+        '"dataset:warehouse:churn_predictions" [label="◎ churn_predictions", shape=ellipse]' in dot
+    )
     screenshot(page, "14-model")
 
 

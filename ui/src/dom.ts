@@ -49,10 +49,10 @@ export function download(name: string, data: Blob): void {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-export function table(headers: string[], rows: Child[][]): HTMLTableElement {
+export function table(headers: string[], rows: Child[][], label?: string): HTMLTableElement {
   return h(
     "table",
-    {},
+    { "aria-label": label },
     h("thead", {}, h("tr", {}, ...headers.map((name) => h("th", { scope: "col" }, name)))),
     h("tbody", {}, ...rows.map((row) => h("tr", {}, ...row.map((cell) => h("td", {}, cell))))),
   );

@@ -106,29 +106,42 @@ export function modelPanel(lineage: Details, registry: Details | null): HTMLElem
   const aliases = Object.entries(obj(reg.aliases)).map(([alias, version]) => [h("strong", {}, alias), text(version)]);
   const history = list(reg.history).map((e) => {
     const x = obj(e);
-    return [text(x.at), text(x.alias ?? x.stage), text(x.from), text(x.to)];
+    return [text(x.at), text(x.type), text(x.label ?? x.alias ?? x.stage), text(x.version ?? x.to), text(x.actor)];
   });
   const versions = list(registry?.versions).map((v) => [text(obj(v).version), text(obj(v).createdAt)]);
-  const deployments = list(lineage.deployments).map((d) => [h("code", {}, text(obj(d).id ?? obj(d).endpoint)), text(obj(d).deployedAt ?? obj(d).at), text(obj(d).deployedBy)]);
+  const deployments = list(lineage.deployments).map((d) => {
+    const x = obj(d);
+    return [h("code", {}, text(x.id)), text(x.createdAt), text(x.environment), h("code", {}, text(x.deployedBy))];
+  });
+  const code = obj(training.code);
+  const numbers = (title: string, values: Json | undefined) => {
+    const rows = Object.entries(obj(values)).map(([k, v]) => [k, text(v)]);
+    return rows.length ? h("div", {}, h("h4", {}, title), table(["name", "value"], rows)) : null;
+  };
   return h(
     "section",
     { class: "mode-panel", "aria-labelledby": "model-title" },
     h("h2", { id: "model-title" }, `Model ${text(lineage.model)} version ${text(lineage.version)}`),
     lineage.alias ? h("p", {}, `Alias: ${text(lineage.alias)}`) : null,
     h("h3", {}, "Training"),
-    h("p", {}, "Job ", h("code", {}, text(training.job)), " run ", h("code", {}, text(training.runId))),
+    h("p", {}, "Job ", h("code", {}, text(training.job)), " run ", h("code", {}, text(training.id ?? training.runId)), ` ${text(training.state)}`),
+    code.commit || code.location ? h("p", {}, "Code ", h("code", {}, text(code.commit)), " ", text(code.location)) : null,
+    numbers("Parameters", training.params),
+    numbers("Metrics", training.metrics),
     h("h3", {}, "Training data"),
     refs(lineage.trainingData),
     h("h3", {}, "Raw sources"),
     refs(lineage.rawSources),
     h("h3", {}, "Registry aliases"),
-    aliases.length ? table(["alias", "version"], aliases) : h("p", {}, "No aliases."),
+    aliases.length ? table(["alias", "version"], aliases, "Registry aliases") : h("p", {}, "No aliases."),
     h("h3", {}, "Alias and stage history"),
-    history.length ? table(["at", "alias / stage", "from", "to"], history) : h("p", {}, "No history."),
+    history.length ? table(["at", "change", "alias / stage", "version", "by"], history, "Alias and stage history") : h("p", {}, "No history."),
     versions.length ? h("h3", {}, "Versions") : null,
     versions.length ? table(["version", "created"], versions) : null,
     h("h3", {}, "Deployments"),
-    deployments.length ? table(["endpoint", "at", "by"], deployments) : h("p", {}, "No deployments."),
+    deployments.length ? table(["endpoint version", "at", "environment", "deployed by"], deployments) : h("p", {}, "No deployments."),
+    h("h3", {}, "Validations"),
+    refs(lineage.validations),
     h("h3", {}, "Prediction sets"),
     refs(lineage.predictions),
   );
