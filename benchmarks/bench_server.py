@@ -5,7 +5,7 @@ so the difference between them is Threadline itself. ``Served`` starts this modu
 child process and stops it again:
 
     python benchmarks/bench_server.py threadline <database url> <port>
-    python benchmarks/bench_server.py bare <file of pre-encoded bodies> <port>
+    python benchmarks/bench_server.py bare <pickle of pre-encoded fragments> <port>
 """
 
 from __future__ import annotations
@@ -27,8 +27,15 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 
-def bare_app(bodies: dict[str, bytes]) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
-    """Return an ASGI app answering ``GET /<key>`` with the pre-encoded body of that key."""
+Fragments = tuple[bytes, list[bytes], list[bytes], bytes]
+
+
+def bare_app(bodies: dict[str, Fragments]) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+    """Return an ASGI app answering ``GET /<key>`` with that key's pre-encoded fragments.
+
+    A body is (prefix, node JSON, edge JSON, suffix), joined per request as any server
+    that holds pre-encoded nodes must.
+    """
     headers = [(b"content-type", b"application/json")]
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -37,7 +44,12 @@ def bare_app(bodies: dict[str, bytes]) -> Callable[[Scope, Receive, Send], Await
                 await send({"type": "lifespan.startup.complete"})
             await send({"type": "lifespan.shutdown.complete"})
             return
-        body = bodies.get(scope["path"].lstrip("/"), b"null")
+        found = bodies.get(scope["path"].lstrip("/"))
+        if found is None:
+            body = b"null"
+        else:
+            prefix, nodes, edges, suffix = found
+            body = b"".join((prefix, b",".join(nodes), b'],"edges":[', b",".join(edges), suffix))
         length = (b"content-length", str(len(body)).encode())
         await send({"type": "http.response.start", "status": 200, "headers": [*headers, length]})
         await send({"type": "http.response.body", "body": body})
