@@ -185,3 +185,8 @@ def test_audit_view_reports_the_verified_chain(page: Any, site: str) -> None:
     expect(page.locator("#mode-panel")).to_contain_text(chain["headHash"])
     expect(page.locator("#mode-panel")).to_contain_text("No entry has been redacted.")
     screenshot(page, "15-audit")
+
+
+def test_model_view_of_a_node_that_is_no_model_says_so(page: Any, site: str) -> None:
+    open_view(page, site, node=RAW, mode="model")
+    expect(page.locator("#mode-panel")).to_contain_text("This node is not a model")

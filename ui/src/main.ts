@@ -181,6 +181,15 @@ async function showMode(state: ViewState, node: string): Promise<void> {
     }
     case "model": {
       const model = state.model ?? node;
+      // A model named in the URL is asked about as given; a node is checked to be a model first.
+      const isModel = state.model !== null || (await api.nodeDetails(node)).kind === "model";
+      if (!isModel) {
+        await drawLineage(state, node);
+        modePanel.replaceChildren(
+          h("p", { class: "warning", role: "status" }, "This node is not a model: search for a model to see its story."),
+        );
+        return;
+      }
       const [lineage, registry] = await Promise.all([
         api.modelLineage(model, state.asOf),
         api.modelRegistry(model).catch(() => null),

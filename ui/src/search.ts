@@ -76,7 +76,10 @@ export async function findAll(text: string): Promise<Hit[]> {
     const name = hit.title.toLowerCase();
     return name === q ? 0 : name.startsWith(q) ? 1 : name.includes(q) ? 2 : 3;
   };
-  const named = [...runs, ...extraModels, ...entities].sort((a, b) => rank(a) - rank(b));
+  const order: Kind[] = ["run", "model", "dataset", "job"];
+  const named = [...runs, ...extraModels, ...entities].sort(
+    (a, b) => rank(a) - rank(b) || order.indexOf(a.kind) - order.indexOf(b.kind),
+  );
   return [...named, ...columns];
 }
 
