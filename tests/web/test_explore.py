@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import httpx
 from playwright.sync_api import expect
@@ -157,6 +158,13 @@ def test_names_made_of_html_are_shown_as_text(page: Any, site: str) -> None:
     assert "<img" not in mermaid and "#60;img src=x onerror=#34;" in mermaid
     assert page.evaluate("window.__xss") is None
     assert page.locator("#detail img, #search-results img, #detail script").count() == 0
+    with page.expect_download() as svg:
+        page.click("[data-export=svg]")
+    picture = ElementTree.fromstring(Path(svg.value.path()).read_bytes())
+    tags = {element.tag.rsplit("}", 1)[-1] for element in picture.iter()}
+    assert not tags & {"img", "script", "b", "foreignObject"}
+    texts = [element.text for element in picture.iter() if element.text]
+    assert '▤ <img src=x onerror="…' in texts  # the label as drawn, cut to the node's width
 
 
 def test_export_png_svg_dot_and_mermaid(page: Any, site: str) -> None:

@@ -163,6 +163,6 @@ export function auditPanel(chain: Details): HTMLElement {
     status,
     h("p", {}, "Head hash ", h("code", { class: "hash" }, text(chain.headHash))),
     h("p", {}, `Redacted entries: ${text(chain.redacted)}`),
-    redactions.length ? table(["entry", "event time", "redacted at", "by", "reason"], redactions) : h("p", {}, "No entry has been redacted."),
+    redactions.length ? table(["entry", "event time", "redacted at", "by", "reason"], redactions, "Redactions") : h("p", {}, "No entry has been redacted."),
   );
 }
