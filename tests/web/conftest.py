@@ -151,6 +151,15 @@ def registry_events() -> list[dict[str, Any]]:
     ]
 
 
+def tag_raw_orders(base: str) -> None:
+    """Tag the raw orders ``raw`` and their ``email`` column ``PII``, through the Marquez API."""
+    dataset = f"{base}/api/v1/namespaces/postgres%3A%2F%2Fwarehouse%3A5432/datasets/shop.raw.orders"
+    for tag in ("PII", "raw"):
+        assert httpx.put(f"{base}/api/v1/tags/{tag}", json={}).status_code in (200, 201)
+    assert httpx.post(f"{dataset}/fields/email/tags/PII").status_code in (200, 201)
+    assert httpx.post(f"{dataset}/tags/raw").status_code in (200, 201)
+
+
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A live server: the sample pipeline, an ML pipeline with a registry, names made of HTML,
@@ -166,4 +175,5 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         post_events(base, registry_events())
         post_events(base, hostile_events())
         post_events(base, schema_change_events())
+        tag_raw_orders(base)
         yield base

@@ -127,6 +127,15 @@ def test_detail_panel_shows_schema_sql_runs_owners_errors_and_raw_facets(
     page.wait_for_selector("#detail table[aria-label=Schema]")
     detail = page.inner_text("#detail")
     assert "customer_id" in detail and "team:ingestion" in detail
+    schema = page.locator("#detail table[aria-label=Schema] tbody tr")
+    assert [row.split("\t")[:3] for row in schema.all_inner_texts()] == [
+        ["amount", "numeric", ""],
+        ["customer_id", "bigint", ""],
+        ["email", "text", "PII"],
+        ["order_id", "bigint", ""],
+        ["ordered_at", "timestamp", ""],
+    ]
+    assert page.inner_text("#detail [aria-label=Tags]") == "raw"
     page.click("#detail summary:text-is('Raw JSON')")
     assert '"ownership"' in page.inner_text("#detail details.raw pre")
     open_view(page, site, node=DAILY, depth=1)

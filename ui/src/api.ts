@@ -174,3 +174,7 @@ export function search(q: string): Promise<{ results: SearchHit[] }> {
 export function marquezRun(id: string): Promise<Details> {
   return getJson<Details>(`${MARQUEZ}/jobs/runs/${encodeURIComponent(id)}`);
 }
+
+export function marquezDataset(namespace: string, name: string): Promise<Details> {
+  return getJson<Details>(`${MARQUEZ}/namespaces/${encodeURIComponent(namespace)}/datasets/${encodeURIComponent(name)}`);
+}

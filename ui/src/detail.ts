@@ -129,6 +129,9 @@ export function renderDetails(details: Details, actions: HTMLElement): HTMLEleme
     h("h2", { id: "detail-title" }, text(details.name)),
     h("p", { class: "namespace" }, text(details.namespace)),
     h("p", {}, h("code", { class: "ref" }, text(details.id))),
+    list(details.tags).length
+      ? h("p", { class: "tags", "aria-label": "Tags" }, ...list(details.tags).map((t) => h("span", { class: "tag" }, text(t))))
+      : null,
   );
   const parts = [schema(details, facets), owners(facets), sqlBlock(facets), runs(details), versions(details), facetsBlock(facets)];
   const raw = h("details", { class: "raw" }, h("summary", {}, "Raw JSON"), h("pre", { class: "json" }, JSON.stringify(details, null, 2)));

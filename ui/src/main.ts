@@ -65,12 +65,28 @@ async function selectNode(id: string): Promise<void> {
   }
   detailEl.replaceChildren(h("p", { class: "loading" }, "Loading details…"));
   try {
-    const details = await api.nodeDetails(id);
+    const details = await withTags(await api.nodeDetails(id));
     if (selected !== id) return;
     detailEl.replaceChildren(renderDetails(details, actionsFor(id, details)));
   } catch (error) {
     detailEl.replaceChildren(h("p", { class: "error" }, `No details: ${(error as Error).message}`));
   }
+}
+
+/** Add the tags of a dataset and of its columns, which the Marquez API keeps, to its details. */
+async function withTags(details: api.Details): Promise<api.Details> {
+  if (details.type !== "dataset" || typeof details.namespace !== "string" || typeof details.name !== "string") {
+    return details;
+  }
+  const marquez = await api.marquezDataset(details.namespace, details.name);
+  const tagsOf = new Map<string, api.Json>();
+  for (const field of Array.isArray(marquez.fields) ? marquez.fields : []) {
+    if (field && typeof field === "object" && !Array.isArray(field)) tagsOf.set(String(field.name), field.tags ?? []);
+  }
+  const fields = (Array.isArray(details.fields) ? details.fields : []).map((field) =>
+    field && typeof field === "object" && !Array.isArray(field) ? { ...field, tags: tagsOf.get(String(field.name)) ?? [] } : field,
+  );
+  return { ...details, fields, tags: marquez.tags ?? [] };
 }
 
 function actionsFor(id: string, details: api.Details): HTMLElement {
