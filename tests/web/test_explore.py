@@ -212,3 +212,11 @@ def test_controls_are_labelled_and_the_graph_takes_the_keyboard(page: Any, site:
     page.wait_for_function(
         "document.getElementById('detail-title')?.textContent === 'orders.clean'"
     )
+
+
+def test_entity_view_colours_jobs_by_their_latest_run(page: Any, site: str) -> None:
+    open_view(page, site, node=EXPORT, depth=3)
+    dot = exported(page, "dot")
+    assert f'"{EXPORTING}" [label="⚙ revenue.export (FAIL)", shape=box]' in dot
+    assert f'"{DAILY}" [label="⚙ revenue.daily", shape=box]' in dot
+    screenshot(page, "07-failed-job")

@@ -178,3 +178,17 @@ export function marquezRun(id: string): Promise<Details> {
 export function marquezDataset(namespace: string, name: string): Promise<Details> {
   return getJson<Details>(`${MARQUEZ}/namespaces/${encodeURIComponent(namespace)}/datasets/${encodeURIComponent(name)}`);
 }
+
+const MARQUEZ_STATES: Record<string, string> = { COMPLETED: "COMPLETE", FAILED: "FAIL", ABORTED: "ABORT" };
+
+/** The latest run state of each job around a node, from the Marquez lineage graph. */
+export async function jobStates(nodeId: string, depth: number): Promise<Map<string, string>> {
+  type Graph = { graph: { id: string; type: string; data?: { latestRun?: { state?: string } | null } | null }[] };
+  const answer = await getJson<Graph>(`${MARQUEZ}/lineage`, { nodeId, depth });
+  const states = new Map<string, string>();
+  for (const node of answer.graph) {
+    const state = node.type === "JOB" ? node.data?.latestRun?.state : undefined;
+    if (state) states.set(node.id, MARQUEZ_STATES[state] ?? state);
+  }
+  return states;
+}

@@ -78,6 +78,14 @@ export class GraphView {
     this.edges.set(`${edge.source}->${edge.target}`, edge);
   }
 
+  /** Give jobs their latest run state (drawn as a colour and, unless complete, in the label). */
+  setStates(states: Map<string, string>): void {
+    for (const [id, state] of states) {
+      const node = this.nodes.get(id);
+      if (node && node.type === "job") this.nodes.set(id, { ...node, state });
+    }
+  }
+
   knows(id: string): boolean {
     return this.nodes.has(id);
   }

@@ -30,6 +30,7 @@ export function labelOf(node: LineageNode): string {
   const kind = kindOf(node);
   if (kind === "field") return `${ICONS.field} ${node.field ?? node.name}`;
   if (kind === "run") return `${ICONS.run} ${node.name} (${node.state ?? "?"})`;
+  if (kind === "job" && node.state && node.state !== "COMPLETE") return `${ICONS.job} ${node.name} (${node.state})`;
   const version = node.version ? ` #${shortVersion(node.version)}` : "";
   return `${ICONS[kind]} ${node.name}${version}`;
 }

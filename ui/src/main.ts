@@ -245,9 +245,13 @@ async function apply(): Promise<void> {
     return;
   }
   setStatus("Loading…");
+  // At entity level jobs carry no run; the Marquez graph has each job's latest run state.
+  const states = state.granularity === "entity" ? api.jobStates(node, state.depth).catch(() => null) : null;
   try {
     await showMode(state, node);
     if (mine !== generation) return;
+    const known = await states;
+    if (known) view.setStates(known);
     selected = selected && view.knows(selected) ? selected : node;
     view.render();
     void selectNode(selected);
