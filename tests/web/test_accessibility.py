@@ -45,6 +45,8 @@ def test_text_has_readable_contrast_in_every_panel(page: Any, site: str) -> None
     open_view(page, site, node=RAW, mode="impact", depth=6)
     expect(page.locator("#impact-title")).to_be_visible()
     expect(page.locator("#detail table[aria-label=Schema]")).to_be_visible()
+    page.click(".legend summary")
+    expect(page.locator(".legend li").first).to_be_visible()
     assert page.evaluate(LOW_CONTRAST) == []
     open_view(page, site, node=EXPORTING, depth=1)
     expect(page.locator("#detail .run-error")).to_be_visible()
