@@ -101,6 +101,13 @@ def test_time_travel_shows_lineage_as_it_was(page: Any, site: str) -> None:
     dot = exported(page, "dot")
     assert f'"{DAILY}"' in dot and f'"{EXPORT}"' not in dot and f'"{EXPORTING}"' not in dot
     screenshot(page, "12-as-of")
+    # The link alone reproduces the view, time included.
+    link = page.url
+    page.goto("about:blank")
+    page.goto(link)
+    wait_drawn(page, 0)
+    assert exported(page, "dot") == dot
+    expect(page.locator("#asof-label")).to_contain_text("2024-03-01 02:14")
     before = rendered(page)
     page.click("#asof-now")
     wait_drawn(page, before)
