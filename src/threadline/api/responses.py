@@ -5,11 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 
-class JsonResponse(Response):
-    """A JSON response encoded by orjson (UTF-8, no NaN, compact)."""
+class JsonResponse(JSONResponse):
+    """A JSON response encoded by orjson (UTF-8, no NaN, compact).
+
+    It is a ``JSONResponse`` so that FastAPI documents its answers as JSON of any shape
+    rather than as a JSON string.
+    """
 
     media_type = "application/json"
 

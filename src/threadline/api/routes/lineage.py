@@ -9,11 +9,17 @@ from starlette.concurrency import run_in_threadpool
 
 from threadline.api.backpressure import IngestGate
 from threadline.api.body import read_limited
-from threadline.api.docs import EVENT, EXAMPLE_RUN_EVENT, error_responses, json_body
+from threadline.api.docs import ERROR, EVENT, EXAMPLE_RUN_EVENT, error_responses, json_body
 from threadline.api.responses import JsonResponse
 from threadline.service import LineageService
 
 router = APIRouter(prefix="/api/v1", tags=["OpenLineage"])
+
+INGEST_RESPONSE: dict[str, Any] = {
+    "type": "object",
+    "properties": {"seq": {"type": "integer"}, "duplicate": {"type": "boolean"}},
+    "required": ["seq", "duplicate"],
+}
 
 BATCH_RESPONSE: dict[str, Any] = {
     "type": "object",
@@ -62,7 +68,14 @@ def _gate(request: Request) -> IngestGate:
     status_code=201,
     openapi_extra=json_body(EVENT, EXAMPLE_RUN_EVENT, "One OpenLineage event"),
     responses={
-        200: {"description": "Already recorded (identical re-send)"},
+        201: {
+            "description": "Recorded",
+            "content": {"application/json": {"schema": INGEST_RESPONSE}},
+        },
+        200: {
+            "description": "Already recorded (identical re-send)",
+            "content": {"application/json": {"schema": INGEST_RESPONSE}},
+        },
         **error_responses(400, 413, 415, 503),
     },
 )
@@ -97,6 +110,10 @@ async def post_lineage(request: Request) -> JsonResponse:
             "content": {"application/json": {"schema": BATCH_RESPONSE}},
         },
         **error_responses(400, 413, 415, 503),
+        400: {
+            "description": "Malformed batch, or every event in it failed",
+            "content": {"application/json": {"schema": {"anyOf": [ERROR, BATCH_RESPONSE]}}},
+        },
     },
 )
 async def post_lineage_batch(request: Request) -> JsonResponse:
