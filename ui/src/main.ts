@@ -150,7 +150,7 @@ const pathPicker = (): HTMLElement => {
     h("label", { for: "path-to" }, "To"),
     input,
     results,
-    state.to ? h("p", {}, "To ", h("code", {}, state.to)) : null,
+    state.to ? h("p", {}, "Ending at ", h("code", {}, state.to)) : null,
   );
 };
 
