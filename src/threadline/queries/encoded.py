@@ -13,13 +13,14 @@ from __future__ import annotations
 import threading
 
 import numpy as np
+import numpy.typing as npt
 import orjson
 from sqlalchemy import Connection
 
 from threadline.index import IndexState
 from threadline.index.loader import KIND_NAMES, chunks
 from threadline.model import Resolved
-from threadline.queries.lineage import reach, start_for
+from threadline.queries.lineage import reach_rows, start_for
 from threadline.queries.options import QueryOptions
 from threadline.refs import format_ref
 from threadline.store.rawsql import RawSql
@@ -73,34 +74,64 @@ def encoded_lineage(
 ) -> bytes:
     """Answer an entity-level traversal as the JSON bytes of ``wire.lineage_json``."""
     start = start_for(conn, state, root, opts)
-    reached, flow, reason = reach(start, opts)
-    nodes, depths = reached.nodes.tolist(), reached.depths.tolist()
-    text.ensure(conn, state.epoch, nodes)
-    head, tail, refs = text.head, text.tail, text.refs
-    kinds = state.nodes.kind
+    reached, rows, reason = reach_rows(start, opts)
+    text.ensure(conn, state.epoch, reached.nodes.tolist())
+    head, tail, refs, ref_json = text.head, text.tail, text.refs, text.ref_json
+    nodes, depths = _described(reached.nodes, reached.depths, head)
+    if nodes.size < reached.nodes.size:  # a node the store does not describe is left out
+        rows = rows[np.isin(rows[:, 0], nodes) & np.isin(rows[:, 1], nodes)]
+    # Sorted by depth, then reference, as the general path sorts.
+    ids_in = nodes.tolist()
+    ordered = sorted(zip(depths.tolist(), map(refs.__getitem__, ids_in), ids_in, strict=True))
+    ids = [n for _d, _r, n in ordered]
     kind_json = [orjson.dumps(name) for name in state.nodes.kind_names]
-    kept = [(d, refs[n], n) for n, d in zip(nodes, depths, strict=True) if n in head]
-    kept.sort()
-    codes = kinds[np.array([n for _d, _r, n in kept], dtype=np.int64)].tolist() if kept else []
-    node_parts = [
-        b'%b%b,"depth":%d,%b' % (head[n], kind_json[code], d, tail[n])
-        for (d, _r, n), code in zip(kept, codes, strict=True)
-    ]
-    ref_json = text.ref_json
-    edge_names = {code: orjson.dumps(name) for code, name in KIND_NAMES.items()}
-    edge_parts = [
-        b'{"source":%b,"target":%b,"kind":%b}'
-        % (ref_json[u], ref_json[v], edge_names.get(k, b'"edge"'))
-        for u, v, k in flow
-        if u in head and v in head
-    ]
-    return b'{"root":%b,"direction":%b,"granularity":"entity","asOf":%b,"nodes":[%b],' % (
-        orjson.dumps(root.ref),
-        orjson.dumps(opts.direction),
-        orjson.dumps(format_iso_us(opts.as_of)),
-        b",".join(node_parts),
-    ) + b'"edges":[%b],"truncated":%b,"truncatedReason":%b}' % (
-        b",".join(edge_parts),
-        orjson.dumps(reason is not None),
-        orjson.dumps(reason),
+    codes = state.nodes.kind[np.array(ids, dtype=np.int64)].tolist() if ids else []
+    top = max(depths.tolist(), default=0)
+    depth_json = [b',"depth":%d,' % d for d in range(top + 1)]
+    node_parts = map(
+        b"".join,
+        zip(
+            map(head.__getitem__, ids),
+            map(kind_json.__getitem__, codes),
+            map(depth_json.__getitem__, [d for d, _r, _n in ordered]),
+            map(tail.__getitem__, ids),
+            strict=True,
+        ),
     )
+    sources = {n: b'{"source":%b,"target":' % ref_json[n] for n in set(rows[:, 0].tolist())}
+    kinds = {code: b',"kind":%b}' % orjson.dumps(name) for code, name in KIND_NAMES.items()}
+    edge_kinds = [kinds.get(k, b',"kind":"edge"}') for k in rows[:, 2].tolist()]
+    edge_parts = map(
+        b"".join,
+        zip(
+            map(sources.__getitem__, rows[:, 0].tolist()),
+            map(ref_json.__getitem__, rows[:, 1].tolist()),
+            edge_kinds,
+            strict=True,
+        ),
+    )
+    return b"".join(
+        (
+            b'{"root":%b,"direction":%b,"granularity":"entity","asOf":%b,"nodes":['
+            % (
+                orjson.dumps(root.ref),
+                orjson.dumps(opts.direction),
+                orjson.dumps(format_iso_us(opts.as_of)),
+            ),
+            b",".join(node_parts),
+            b'],"edges":[',
+            b",".join(edge_parts),
+            b'],"truncated":%b,"truncatedReason":%b}'
+            % (orjson.dumps(reason is not None), orjson.dumps(reason)),
+        )
+    )
+
+
+def _described(
+    nodes: npt.NDArray[np.int64], depths: npt.NDArray[np.int64], head: dict[int, bytes]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Keep the nodes that have text (every dataset and job the store holds)."""
+    known = np.fromiter((n in head for n in nodes.tolist()), dtype=np.bool_, count=nodes.size)
+    if known.all():
+        return nodes, depths
+    return nodes[known], depths[known]

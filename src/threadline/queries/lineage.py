@@ -215,6 +215,14 @@ def reach(
 
     Both directions share one time budget; a node reached both ways keeps its nearer depth.
     """
+    reached, rows, reason = reach_rows(start, opts, collect_edges=collect_edges)
+    return reached, [(u, v, k) for u, v, k in rows.tolist()], reason
+
+
+def reach_rows(
+    start: Start, opts: QueryOptions, *, collect_edges: bool = True
+) -> tuple[Reached, npt.NDArray[np.int64], str | None]:
+    """As ``reach``, with the edges as sorted (src, dst, kind) rows of an array."""
     parts = _search(start, opts, collect_edges=collect_edges)
     reason = next((found.reason for _down, found in parts if found.reason), None)
     nodes = np.concatenate([found.nodes for _down, found in parts])
@@ -228,14 +236,13 @@ def reach(
     if nodes.size > opts.limit:
         keep = np.lexsort((nodes, depths))[: opts.limit]
         nodes, depths, reason = nodes[keep], depths[keep], "limit"
-    edges: list[tuple[int, int, int]] = []
+    rows = np.zeros((0, 3), dtype=np.int64)
     if collect_edges:
         rows = np.concatenate(
             [found.edges if down else found.edges[:, [1, 0, 2]] for down, found in parts]
         )
-        rows = rows[np.isin(rows[:, 0], nodes) & np.isin(rows[:, 1], nodes)]
-        edges = [(u, v, k) for u, v, k in unique_rows(rows).tolist()]
-    return Reached(nodes, depths), edges, reason
+        rows = unique_rows(rows[np.isin(rows[:, 0], nodes) & np.isin(rows[:, 1], nodes)])
+    return Reached(nodes, depths), rows, reason
 
 
 def describe(conn: Connection, level: str, nodes: list[int]) -> dict[int, NodeInfo]:
