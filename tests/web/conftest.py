@@ -160,6 +160,25 @@ def tag_raw_orders(base: str) -> None:
     assert httpx.post(f"{dataset}/tags/raw").status_code in (200, 201)
 
 
+def moved_input_events() -> list[dict[str, Any]]:
+    """Job ``m:move`` reads ``w:old_src`` at 01:40, then only ``w:new_src`` at 03:20."""
+    from openlineage.client.event_v2 import RunState
+
+    from tests.events import inp, out, run_event
+
+    def move(minutes: int, run: str, source: str) -> dict[str, Any]:
+        return run_event(
+            RunState.COMPLETE,
+            minutes,
+            run=run,
+            job=("m", "move"),
+            inputs=[inp("w", source)],
+            outputs=[out("w", "moved")],
+        )
+
+    return [move(100, "move-1", "old_src"), move(200, "move-2", "new_src")]
+
+
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A live server: the sample pipeline, an ML pipeline with a registry, names made of HTML,
@@ -175,5 +194,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         post_events(base, registry_events())
         post_events(base, hostile_events())
         post_events(base, schema_change_events())
+        for event in moved_input_events():
+            post_events(base, [event])
         tag_raw_orders(base)
         yield base

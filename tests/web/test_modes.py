@@ -141,6 +141,19 @@ def test_diff_colours_added_edges_and_schema_changes(page: Any, site: str) -> No
     assert "since=2024-03-01T00%3A10" in page.url
 
 
+def test_diff_draws_retired_edges_beside_added_ones(page: Any, site: str) -> None:
+    since, until, moved = "2024-03-01T02:30:00Z", "2024-03-01T03:30:00Z", "dataset:w:moved"
+    open_view(page, site, node=moved, mode="diff", since=since, until=until)
+    expect(page.locator("#mode-panel")).to_contain_text("Edges retired (1)")
+    dot = exported(page, "dot")
+    assert '"dataset:w:old_src" -> "job:m:move" [color="#b91c1c", style=dashed' in dot
+    assert '"dataset:w:new_src" -> "job:m:move" [color="#15803d"' in dot
+    assert '"dataset:w:old_src" [label="▤ old_src"' in dot
+    mermaid = exported(page, "mermaid")
+    assert "stroke-dasharray" in mermaid
+    screenshot(page, "13-diff-retired")
+
+
 def test_model_view_shows_training_registry_deployments_and_predictions(
     page: Any, site: str
 ) -> None:
