@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
-.PHONY: demo test lint typecheck pytest install install-demo ui browser clean
+.PHONY: demo test lint typecheck pytest install install-demo ui browser bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +61,10 @@ typecheck: install
 
 pytest: install ui browser
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+## Every benchmark of issue 5, one table of same-run ratios (full sizes: minutes; see README).
+bench: install
+	$(BIN)/python benchmarks/bench_all.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache threadline-demo $(UI_OUT) ui/node_modules
