@@ -41,6 +41,7 @@ from rich.console import Console
 from rich.table import Table
 
 from baselines import Baselines
+from bench_report import Verdict, write_json
 from lineage_graph import LineageGraph, generate
 from threadline_engine import ThreadlineEngine, postgres_store, store_cte
 
@@ -90,6 +91,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--reps", type=int, default=7, help="timed runs per fast engine")
     parser.add_argument("--slow-reps", type=int, default=3, help="timed runs per slow engine")
     parser.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL")
+    parser.add_argument("--json-out", help="write the verdicts (rows 1-2) to this file")
     return parser.parse_args()
 
 
@@ -122,6 +124,7 @@ def main() -> int:
                 pg.close()
             engine.close()
     report(console, rows, list(ctes))
+    write_json(args.json_out, verdicts_of(rows, list(ctes)))
     return 0
 
 
@@ -190,6 +193,37 @@ def report(console: Console, rows: list[dict[str, Any]], ctes: list[str]) -> Non
     for row, target, value, ok in verdicts:
         mark = "INFO" if ok is None else "PASS" if ok else "FAIL"
         console.print(f"{mark}  {row['query']} ({row['nodes']:,} nodes): {target}: {value}")
+
+
+def verdicts_of(rows: list[dict[str, Any]], ctes: list[str]) -> list[Verdict]:
+    """Return rows 1 (Threadline / floor) and 2 (fastest CTE / Threadline) of the issue."""
+    out = []
+    for row in rows:
+        floor = min(row["scipy CSR"], row["python set"])
+        what = f"traversal, {row['query']} ({row['nodes']:,} nodes)"
+        ratio = row["threadline"] / floor
+        # Under 1k nodes the target allows 20 µs on top of 2x the floor.
+        allowed = FLOOR_TARGET + (0 if row["nodes"] >= FLOOR_FROM else 20e-6 / floor)
+        target = "<= 2x" if row["nodes"] >= FLOOR_FROM else "<= 2x + 20 µs"
+        out.append(
+            Verdict("1", what, _ms(row["threadline"]), _ms(floor), ratio, target, ratio <= allowed)
+        )
+    for row in rows:
+        cte = min(row[k] for k in ctes)
+        speedup, nx = cte / row["threadline"], row["networkx"] / row["threadline"]
+        what = f"{row['query']}: {speedup:.0f}x faster than the CTE, {nx:.0f}x than networkx"
+        out.append(
+            Verdict(
+                "2",
+                what,
+                _ms(row["threadline"]),
+                _ms(cte),
+                row["threadline"] / cte,
+                "report",
+                True,
+            )
+        )
+    return out
 
 
 def _ms(seconds: float) -> str:
