@@ -30,10 +30,6 @@ export function append(parent: Node, ...children: Child[]): void {
   }
 }
 
-export function clear(element: Element): void {
-  element.replaceChildren();
-}
-
 export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   const element = document.getElementById(id);
   if (!element) throw new Error(`missing element #${id}`);
