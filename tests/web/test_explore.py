@@ -220,3 +220,14 @@ def test_entity_view_colours_jobs_by_their_latest_run(page: Any, site: str) -> N
     assert f'"{EXPORTING}" [label="⚙ revenue.export (FAIL)", shape=box]' in dot
     assert f'"{DAILY}" [label="⚙ revenue.daily", shape=box]' in dot
     screenshot(page, "07-failed-job")
+
+
+def test_collapsed_upstream_waits_in_an_expander_on_the_left(page: Any, site: str) -> None:
+    open_view(page, site, node=CLEAN, depth=1)
+    page.wait_for_selector("#detail .actions")
+    before = rendered(page)
+    page.click("#detail .actions >> text=Collapse upstream")
+    wait_drawn(page, before)
+    dot = exported(page, "dot")
+    assert f'"{CLEANING}"' not in dot
+    assert f'"more-up:{CLEAN}" -> "{CLEAN}";' in dot and f'"{CLEAN}" -> "{DAILY}";' in dot

@@ -20,6 +20,7 @@ export const FANOUT = 25;
 const LARGE = 150;
 
 type Dir = "up" | "down";
+type Hidden = { up: number; down: number };
 
 /** The classes modes put on nodes, as the text exports name them. */
 const NODE_MARKS = ["sev-high", "sev-medium", "sev-low", "on-path", "schema-changed"];
@@ -98,6 +99,11 @@ export class GraphView {
     return this.root;
   }
 
+  /** Whether a node has an expander drawn beside it. */
+  hasExpander(id: string): boolean {
+    return this.cy.getElementById(`more:${id}`).nonempty() || this.cy.getElementById(`more-up:${id}`).nonempty();
+  }
+
   get hidden(): number {
     return this.hiddenCount;
   }
@@ -136,21 +142,22 @@ export class GraphView {
   }
 
   /** Decide what is drawn: breadth-first from the root, capped per node and overall. */
-  private visible(): { shown: Set<string>; more: Map<string, number> } {
+  private visible(): { shown: Set<string>; more: Map<string, Hidden> } {
     const adj = this.adjacency();
     const start = this.root && this.nodes.has(this.root) ? [this.root] : [...this.nodes.keys()].slice(0, 1);
     const shown = new Set<string>(start);
-    const more = new Map<string, number>();
+    const more = new Map<string, Hidden>();
     const queue = [...start];
     while (queue.length) {
       const id = queue.shift() as string;
       const links = adj.get(id);
       if (!links) continue;
-      let hidden = 0;
+      const hidden: Hidden = { up: 0, down: 0 };
       for (const dir of ["child", "down", "up"] as const) {
         const fresh = links[dir].filter((n) => !shown.has(n));
+        const side = dir === "up" ? "up" : "down";
         if (dir !== "child" && this.collapsed.has(`${id}:${dir}`)) {
-          hidden += fresh.length;
+          hidden[side] += fresh.length;
           continue;
         }
         const allow = this.expanded.has(id) || dir === "child" ? Infinity : FANOUT;
@@ -160,15 +167,15 @@ export class GraphView {
           shown.add(n);
           queue.push(n);
         }
-        hidden += fresh.length - take.length;
+        hidden[side] += fresh.length - take.length;
       }
-      if (hidden > 0) more.set(id, hidden);
+      if (hidden.up + hidden.down > 0) more.set(id, hidden);
     }
     for (const id of [...more.keys()]) if (!shown.has(id)) more.delete(id);
     return { shown, more };
   }
 
-  private elements(shown: Set<string>, more: Map<string, number>): ElementDefinition[] {
+  private elements(shown: Set<string>, more: Map<string, Hidden>): ElementDefinition[] {
     const elements: ElementDefinition[] = [];
     for (const id of shown) {
       const node = this.nodes.get(id) as LineageNode;
@@ -181,10 +188,16 @@ export class GraphView {
         classes: classes.filter(Boolean).join(" "),
       });
     }
-    for (const [owner, count] of more) {
-      const id = `more:${owner}`;
-      elements.push({ group: "nodes", data: { id, owner, label: `${count} more`, count }, classes: "more" });
-      elements.push({ group: "edges", data: { id: `${id}:edge`, source: owner, target: id }, classes: "more-edge" });
+    // An expander sits on the side its hidden nodes are: left of the node for upstream ones.
+    for (const [owner, hidden] of more) {
+      for (const side of ["up", "down"] as const) {
+        const count = hidden[side];
+        if (!count) continue;
+        const id = `${side === "up" ? "more-up" : "more"}:${owner}`;
+        const [source, target] = side === "up" ? [id, owner] : [owner, id];
+        elements.push({ group: "nodes", data: { id, owner, label: `${count} more`, count }, classes: "more" });
+        elements.push({ group: "edges", data: { id: `${id}:edge`, source, target }, classes: "more-edge" });
+      }
     }
     for (const [key, edge] of this.edges) {
       if (shown.has(edge.source) && shown.has(edge.target)) {

@@ -286,7 +286,7 @@ function keyboard(event: KeyboardEvent): void {
     // Enter on an expander, or on a node that has one, draws what it holds.
     const node = view.cy.getElementById(id);
     const owner = node.hasClass("more") ? String(node.data("owner")) : id;
-    if (view.cy.getElementById(`more:${owner}`).nonempty()) {
+    if (view.hasExpander(owner)) {
       selected = owner;
       view.expand(owner);
     }
