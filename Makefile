@@ -28,6 +28,7 @@ UI_OUT := src/threadline/web/static/ui
 UI_SOURCES := $(shell find ui/src -type f 2>/dev/null) ui/index.html ui/tsconfig.json ui/vite.config.ts
 
 ui/node_modules/.installed: ui/package.json ui/package-lock.json
+	@command -v npm >/dev/null || { echo "Building the web UI needs Node.js 20.19+ with npm" >&2; exit 1; }
 	cd ui && npm ci --no-audit --no-fund
 	touch $@
 
