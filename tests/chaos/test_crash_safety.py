@@ -33,7 +33,7 @@ def test_sigkill_under_load_loses_and_duplicates_no_acknowledged_event(
     try:
         server.start()
         with Writers([server.base], ledger, threads=4, prefix="w"):
-            for _round in range(3 * scale()):
+            for _round in range(2 * scale()):
                 time.sleep(rng.uniform(0.3, 1.5))
                 server.kill()
                 time.sleep(rng.uniform(0.0, 0.3))
