@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from rich.console import Console
@@ -34,6 +34,8 @@ from ol_events import events
 from plain_ingest import PlainWriter, postgres_writer, sqlite_writer
 
 TARGETS = {"single": 0.5, "batch": 1.0}
+Pair = Callable[[Path, int], AbstractContextManager[tuple[str, PlainWriter]]]
+"""Opens a fresh Threadline database URL and a fresh baseline writer beside it."""
 
 
 def free_port() -> int:
@@ -96,7 +98,7 @@ def postgres_pair(_tmp: Path, _n: int) -> Iterator[tuple[str, PlainWriter]]:
 
 
 def measure(
-    pair: Callable[[Path, int], contextmanager[tuple[str, PlainWriter]]],  # type: ignore[type-arg]
+    pair: Pair,
     groups: list[list[bytes]],
     *,
     batch: bool,
@@ -132,7 +134,7 @@ def main() -> int:
     jobs, single = (20, 40) if args.small else (args.jobs, args.single)
     payloads = events(jobs)
     console.print(f"events: {len(payloads):,} ({sum(map(len, payloads)) // len(payloads)} B avg)")
-    pairs = {"SQLite": sqlite_pair}
+    pairs: dict[str, Pair] = {"SQLite": sqlite_pair}
     if not args.no_postgres and bench_pg.reachable():
         pairs["PostgreSQL"] = postgres_pair
     else:
