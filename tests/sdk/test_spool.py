@@ -1,7 +1,8 @@
 """While the server is down, events wait on disk; later they arrive once each, in order.
 
 A port with nothing listening stands for the server being down; a real server on the
-same store (``live_server``) for it being back. Killed clients are real processes.
+same store (``live_server``) for it being back. Killed clients are real processes, and so
+is a server killed mid-delivery (a ``threadline serve`` sent SIGKILL, then started again).
 """
 
 from __future__ import annotations
@@ -248,6 +249,41 @@ def test_a_client_killed_while_delivering_leaves_nothing_twice(
         flusher.wait(timeout=30)
     assert 0 < len(list(spool.glob("*.json"))) < len(spooled)
     assert Tracker(url=live_server, spool=spool).flush() == 0
+    events = logged(service)
+    assert events == spooled
+    assert len({_key(e) for e in events}) == len(spooled)
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"])
+def test_a_server_killed_while_the_spool_is_delivered_gets_every_event_once_in_order(
+    db_url: str, service: LineageService, tmp_path: Path
+) -> None:
+    from tests.chaos.servers import Server
+
+    spool = tmp_path / "spool"
+    offline = Tracker(url=_down(), spool=spool, namespace="server-killed")
+    for number in range(50):
+        with offline.step(f"step.{number}"):
+            pass
+    offline.close()
+    spooled = _spooled(spool)
+    server = Server(db_url, tmp_path)
+    try:
+        base = server.start()
+        flusher = subprocess.Popen(
+            [sys.executable, "-c", FLUSH, base, str(spool)], stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 60
+        while len(logged(service)) < 20:
+            assert flusher.poll() is None and time.monotonic() < deadline
+            time.sleep(0.01)
+        server.kill()  # the server dies mid-delivery; the client keeps the rest
+        assert flusher.wait(timeout=60) > 0  # it exits saying how many still wait
+        assert 0 < len(list(spool.glob("*.json"))) < len(spooled)
+        server.start()
+        assert Tracker(url=base, spool=spool).flush() == 0
+    finally:
+        server.stop()
     events = logged(service)
     assert events == spooled
     assert len({_key(e) for e in events}) == len(spooled)
