@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: demo test lint typecheck pytest install install-demo ui browser bench clean
+.PHONY: demo test lint typecheck pytest install install-demo ui browser bench chaos clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,13 @@ pytest: install ui browser
 ## Every benchmark of issue 5, one table of same-run ratios (full sizes: minutes; see README).
 bench: install
 	$(BIN)/python benchmarks/bench_all.py $(BENCH_ARGS)
+
+## Reliability (issue 6) at a larger size than CI's: SIGKILL under load, servers sharing one
+## database, overload, hostile input, the SDK spool. CHAOS_SCALE multiplies the CI size.
+CHAOS_SCALE ?= 5
+chaos: install
+	THREADLINE_CHAOS_SCALE=$(CHAOS_SCALE) $(BIN)/pytest $(PYTEST_ARGS) tests/chaos \
+		tests/openlineage/test_parser_fuzz.py tests/sdk/test_spool.py tests/store/test_log_head.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache threadline-demo $(UI_OUT) ui/node_modules
