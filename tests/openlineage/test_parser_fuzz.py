@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openlineage.client.event_v2 import RunState
 
+from tests.chaos.servers import scale
 from tests.events import run_event
 from threadline.errors import ClientError, InvalidParameter
 from threadline.model import ParsedEvent
@@ -24,7 +25,9 @@ from threadline.refs import candidates
 from threadline.store.log import reparse
 
 LIMIT = 1024 * 1024
-FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=300 * scale(), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 scalars = st.one_of(
     st.none(),
