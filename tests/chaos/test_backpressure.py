@@ -6,7 +6,8 @@ transaction of its own on the same database) while many clients post at once: ev
 gets a 503 with ``Retry-After`` well before its timeout, either because the server is full
 (``overloaded``, before its body is read) or because the lock did not come in time
 (``store_unavailable``); reads stay answered meanwhile. The official OpenLineage client,
-with its default retry policy, gets its event stored once the lock is released.
+with its default retry policy, gets its event stored once the lock is released; the
+Threadline SDK keeps what was refused in its spool and delivers it later.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pytest
 from openlineage.client import OpenLineageClient
 from openlineage.client.transport.http import HttpConfig, HttpTransport
 
 from tests.chaos.checks import assert_chain_verifies, assert_exactly_once
 from tests.chaos.load import client_event, event
 from tests.chaos.servers import Server, scale
+from threadline.sdk import Tracker
 from threadline.settings import Settings
 from threadline.store import Store
 
@@ -74,4 +77,29 @@ def test_overload_is_answered_503_with_retry_after_and_clients_retry(
         holder.close()
         server.stop()
     assert_exactly_once(db_url, {"first", "retried"})
+    assert_chain_verifies(db_url)
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"])
+def test_the_sdk_spools_events_an_overloaded_server_refuses_and_delivers_them_later(
+    db_url: str, tmp_path: Path
+) -> None:
+    server = Server(db_url, tmp_path, env=LIMITS)
+    holder = Store(Settings(database_url=db_url, migrate_on_start=False))
+    spool = tmp_path / "spool"
+    try:
+        base = server.start()
+        assert _post(base, "first")[0] == 201
+        tracker = Tracker(url=base, spool=spool, namespace="busy")
+        with holder.write():  # every write now waits a second and is answered 503
+            with tracker.step("while-busy"):
+                pass
+            assert len(list(spool.glob("*.json"))) == 2  # START and COMPLETE wait
+        assert tracker.flush() == 0
+        tracker.close()
+        stored = httpx.get(f"{base}/api/v1/namespaces/busy/jobs/while-busy", timeout=30)
+        assert stored.json()["latestRun"]["state"] == "COMPLETED"
+    finally:
+        holder.close()
+        server.stop()
     assert_chain_verifies(db_url)
