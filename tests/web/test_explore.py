@@ -22,7 +22,12 @@ def test_ui_loads_and_invites_a_search(page: Any, site: str) -> None:
     assert page.title() == "Threadline"
     assert page.is_visible("#welcome")
     assert page.is_visible("text=Explore your lineage")
+    models = page.locator("#detail ul.models li")
+    expect(models.first).to_be_visible()
+    assert "churn_model version 3 · not reproducible" in models.all_inner_texts()
     screenshot(page, "01-start")
+    page.click("#detail ul.models a:text-is('churn_model version 3')")
+    expect(page.locator("#mode-panel")).to_contain_text("Model dataset:mlflow:churn_model version")
 
 
 def test_search_by_keyboard_opens_the_graph_of_the_choice(page: Any, site: str) -> None:

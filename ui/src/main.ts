@@ -242,6 +242,7 @@ async function apply(): Promise<void> {
     view.cy.elements().remove();
     detailEl.replaceChildren();
     setStatus("");
+    if (state.mode !== "audit") void listModels(mine);
     return;
   }
   setStatus("Loading…");
@@ -259,6 +260,19 @@ async function apply(): Promise<void> {
     if (mine !== generation) return;
     setStatus(`Could not load: ${(error as Error).message}`, true);
   }
+}
+
+/** On the start page, the recorded models, each a link to its model view. */
+async function listModels(mine: number): Promise<void> {
+  const answer = await api.modelChecks().catch(() => ({ models: [] }));
+  if (mine !== generation || !answer.models.length) return;
+  const items = answer.models.map((m) => {
+    const ref = m.model.replace(/#[^#]*$/, "");
+    const version = m.model.slice(ref.length + 1);
+    const hash = `#${new URLSearchParams({ node: ref, mode: "model", model: `${ref}@${version}` })}`;
+    return h("li", {}, h("a", { href: hash }, `${ref.split(":").pop() ?? ref} version ${version}`), ` · ${m.reproducible ? "reproducible" : "not reproducible"}`);
+  });
+  detailEl.replaceChildren(h("section", { "aria-labelledby": "models-title" }, h("h2", { id: "models-title" }, "Models"), h("ul", { class: "models" }, ...items)));
 }
 
 function exportView(format: string): void {
