@@ -18,6 +18,7 @@ export const MAX_VISIBLE = 1000;
 export const FANOUT = 25;
 /** Past this many nodes the first view is centred on the root instead of fitting everything. */
 const LARGE = 150;
+const MAX_FIT_ZOOM = 1.4;
 
 type Dir = "up" | "down";
 type Hidden = { up: number; down: number };
@@ -231,6 +232,10 @@ export class GraphView {
       if (shown.size > LARGE && root.nonempty()) {
         this.cy.zoom(0.8);
         this.cy.center(root);
+      } else if (this.cy.zoom() > MAX_FIT_ZOOM) {
+        // A few nodes fitted to the window would be drawn huge.
+        this.cy.zoom(MAX_FIT_ZOOM);
+        this.cy.center();
       }
       if (selected) this.cy.getElementById(selected).select();
       this.onRendered();
