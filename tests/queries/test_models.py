@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests.api.test_openapi import example_of, shape_mismatches
 from threadline.errors import InvalidParameter, NotFound
 from threadline.facets import facet
 from threadline.sdk import Dataset, Model, Tracker, log_predictions
@@ -226,3 +227,27 @@ def test_model_routes_answer_as_the_service_does(
     assert "churn" in str(missing.json())
     bad = client.get(f"{base}/affected", params={"dataset": _ref(pipeline.raw)})
     assert bad.status_code == 400
+
+
+def test_model_route_examples_have_the_shape_of_real_answers(
+    client: Any, pipeline: Pipeline
+) -> None:
+    spec = client.get("/openapi.json").json()
+    base = "/api/threadline/v1"
+    asked = {
+        "models/registry": {"model": "churn"},
+        "models/lineage": {"model": "churn@champion"},
+        "models/check": {"model": "churn@1"},
+        "affected": {"dataset": _ref(pipeline.raw), "version": pipeline.raw_v1},
+        "audit/report": {"model": "churn@1"},
+        "log/range": {},
+        "audit/chain": {},
+    }
+    mismatches = {}
+    for route, params in asked.items():
+        answer = client.get(f"{base}/{route}", params=params)
+        assert answer.status_code == 200, (route, answer.text)
+        found = shape_mismatches(example_of(spec, f"{base}/{route}"), answer.json())
+        if found:
+            mismatches[route] = found
+    assert mismatches == {}

@@ -166,27 +166,95 @@ NODE: dict[str, Any] = {
 }
 
 MODEL = "dataset:mlflow://nepse:nepse-price"
+_AT = "2024-04-01T06:00:00.000000Z"
+_CODE = {
+    "commit": "9fceb02d0ae598e95dc970b74767f19372d61af8",
+    "location": "https://github.com/acme/nepse",
+    "sqlHash": None,
+    "sourceHash": None,
+}
+_HISTORY = [
+    {"type": "version_registered", "version": "3", "label": None, "actor": "ana", "at": _AT},
+    {
+        "type": "alias_set",
+        "version": "3",
+        "label": "champion",
+        "actor": "ana",
+        "at": "2024-04-01T06:05:00.000000Z",
+    },
+]
+_TRAINING_RUN = {
+    "id": "run:0190f1b0-6a3e-7c1a-9c35-3a8d7e3f4b21",
+    "job": "job:nepse:train",
+    "kind": "training",
+    "state": "COMPLETE",
+    "startedAt": "2024-04-01T05:58:00.000000Z",
+    "endedAt": _AT,
+    "jobVersion": "630bb856-4a88-54f5-937c-02791d39bd36",
+    "code": _CODE,
+}
+
+
+def _version(dataset: str, kind: str, version: str, **more: Any) -> dict[str, Any]:
+    return {
+        "id": f"{dataset}#{version}",
+        "dataset": dataset,
+        "kind": kind,
+        "version": version,
+        "createdAt": _AT,
+        "pinned": True,
+        "implicit": False,
+        **more,
+    }
+
+
+_FEATURES = _version("dataset:file:/data/features.parquet", "dataset", "9f2c41d07b1e")
+_RAW = _version("dataset:file:/data/raw/prices.csv", "dataset", "41ab7c0e93d2")
+_ENDPOINT = _version(
+    "dataset:endpoints:nepse-api",
+    "endpoint",
+    "75c34781-688b-5008-af0e-f8d220db6bbe",
+    pinned=False,
+    distance=2,
+    environment="production",
+    deployedBy="run:0190f1b2-11aa-7c1a-9c35-3a8d7e3f4b21",
+)
+_PREDICTIONS = _version(
+    "dataset:file:/data/predictions-2024-04-02.csv",
+    "predictions",
+    "bf8e6407-e9ff-5d14-b0f7-95b36ec8fb34",
+    pinned=False,
+    distance=2,
+)
+
 MODEL_REGISTRY: dict[str, Any] = {
     "model": MODEL,
     "name": "nepse-price",
     "aliases": {"champion": "3"},
     "stages": {},
-    "versions": [{"version": "3", "createdAt": "2024-04-01T06:00:00.000000Z"}],
-    "history": [{"at": "2024-04-01T06:05:00.000000Z", "alias": "champion", "from": "2", "to": "3"}],
+    "versions": [{"version": "3", "createdAt": _AT}],
+    "history": _HISTORY,
 }
 MODEL_LINEAGE: dict[str, Any] = {
     "model": MODEL,
     "version": "3",
     "alias": "champion",
-    "createdAt": "2024-04-01T06:00:00.000000Z",
-    "training": {"runId": "run:0190f1b0-6a3e-7c1a-9c35-3a8d7e3f4b21", "job": "job:nepse:train"},
-    "trainingData": [{"id": "dataset:file:/data/features.parquet#md5:9f2c..."}],
-    "rawSources": [{"id": "dataset:file:/data/raw/prices.csv#md5:41ab..."}],
-    "upstreamRuns": [],
+    "createdAt": _AT,
+    "training": {
+        **_TRAINING_RUN,
+        "params": {"alpha": "0.5"},
+        "metrics": {"rmse": 12.4},
+        "validation": None,
+        "parentPipeline": None,
+        "facets": ["mlflow_run", "tags"],
+    },
+    "trainingData": [_FEATURES],
+    "rawSources": [_RAW],
+    "upstreamRuns": [_TRAINING_RUN],
     "validations": [],
-    "registry": {"aliases": {"champion": "3"}, "stages": {}, "history": []},
-    "deployments": [],
-    "predictions": [],
+    "registry": {"aliases": {"champion": "3"}, "stages": {}, "history": _HISTORY},
+    "deployments": [_ENDPOINT],
+    "predictions": [_PREDICTIONS],
 }
 MODEL_CHECK: dict[str, Any] = {
     "models": [
@@ -205,12 +273,12 @@ MODEL_CHECK: dict[str, Any] = {
 }
 AFFECTED: dict[str, Any] = {
     "dataset": "dataset:file:/data/raw/prices.csv",
-    "versions": ["md5:41ab..."],
-    "models": [{"id": f"{MODEL}#3"}],
-    "deployments": [],
-    "predictions": [],
-    "datasets": [],
-    "runs": [],
+    "versions": ["41ab7c0e93d2"],
+    "models": [_version(MODEL, "model", "3", distance=4)],
+    "deployments": [{**_ENDPOINT, "distance": 6}],
+    "predictions": [{**_PREDICTIONS, "distance": 4}],
+    "datasets": [{**_FEATURES, "distance": 2}],
+    "runs": [_TRAINING_RUN],
 }
 AUDIT_REPORT: dict[str, Any] = {
     "title": "Audit report: dataset:mlflow://nepse:nepse-price version 3",
