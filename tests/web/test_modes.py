@@ -176,8 +176,11 @@ def test_model_view_shows_training_registry_deployments_and_predictions(
     ).inner_text().split() == ["alias", "version", "prod", "3"]
     history = page.locator("#mode-panel table[aria-label='Alias and stage history'] tbody tr")
     assert history.all_inner_texts() == [
-        f"{e['at']}\t{e['type']}\t{e['label']}\t{e['version']}\t" for e in registry["history"]
+        f"{shown(e['at'])}\t{e['type']}\t{e['label']}\t{e['version']}\t"
+        for e in registry["history"]
     ]
+    exact = history.locator("time").evaluate_all("els => els.map(e => e.getAttribute('datetime'))")
+    assert exact == [e["at"] for e in registry["history"]]
     dot = exported(page, "dot")
     # Icons and shapes by kind: the model a diamond, its endpoint a tag, predictions an ellipse.
     assert f'"{MODEL}" [label="◆ churn_model", shape=diamond]' in dot
@@ -210,3 +213,8 @@ def test_audit_view_reports_the_verified_chain(page: Any, site: str) -> None:
 def test_model_view_of_a_node_that_is_no_model_says_so(page: Any, site: str) -> None:
     open_view(page, site, node=RAW, mode="model")
     expect(page.locator("#mode-panel")).to_contain_text("This node is not a model")
+
+
+def shown(at: str) -> str:
+    """A time as the UI shows it: a space for the T, whole seconds without zero fractions."""
+    return at.replace("T", " ").replace(".000000Z", "Z")

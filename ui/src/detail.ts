@@ -4,7 +4,7 @@ import hljs from "highlight.js/lib/core";
 import sql from "highlight.js/lib/languages/sql";
 
 import type { Details, Json } from "./api";
-import { h } from "./dom";
+import { h, when } from "./dom";
 
 hljs.registerLanguage("sql", sql);
 
@@ -87,7 +87,7 @@ function runs(details: Details): HTMLElement | null {
   const rows = items.map((r) => [
     h("code", {}, text(r.id).replace(/^run:/, "").slice(0, 8)),
     h("span", { class: `state state-${text(r.state)}` }, text(r.state)),
-    text(r.startedAt),
+    when(r.startedAt),
     duration(r.durationMs),
   ]);
   const failures = items
@@ -105,7 +105,7 @@ function errorText(error: Json | undefined): string {
 function versions(details: Details): HTMLElement | null {
   const items = list(details.versions).map(obj);
   if (!items.length) return null;
-  const rows = items.map((v) => [h("code", {}, text(v.version)), text(v.createdAt), text(v.createdByRun ?? v.sourceVersion)]);
+  const rows = items.map((v) => [h("code", {}, text(v.version)), when(v.createdAt), text(v.createdByRun ?? v.sourceVersion)]);
   return section(`Versions (${items.length})`, simpleTable(["version", "created", "by run / source"], rows, "Versions"));
 }
 

@@ -53,3 +53,10 @@ export function table(headers: string[], rows: Child[][], label?: string): HTMLT
     h("tbody", {}, ...rows.map((row) => h("tr", {}, ...row.map((cell) => h("td", {}, cell))))),
   );
 }
+
+// A time as people read it (2024-03-01 02:16:00Z), the exact ISO value kept in datetime/title.
+export function when(value: unknown): HTMLElement | string {
+  if (typeof value !== "string" || !value) return "";
+  const shown = value.replace("T", " ").replace(/\.0+Z$/, "Z").replace(/(\.\d{3})\d*Z$/, "$1Z");
+  return h("time", { datetime: value, title: value, class: "when" }, shown);
+}

@@ -1,7 +1,7 @@
 // The side panels of the modes: impact, path, diff, model and audit answers as readable text.
 
 import type { DiffAnswer, Details, ImpactAnswer, Json, PathAnswer } from "./api";
-import { h, table } from "./dom";
+import { h, table, when } from "./dom";
 
 type Obj = { [key: string]: Json };
 const obj = (v: Json | undefined): Obj => (v && typeof v === "object" && !Array.isArray(v) ? v : {});
@@ -106,12 +106,12 @@ export function modelPanel(lineage: Details, registry: Details | null): HTMLElem
   const aliases = Object.entries(obj(reg.aliases)).map(([alias, version]) => [h("strong", {}, alias), text(version)]);
   const history = list(reg.history).map((e) => {
     const x = obj(e);
-    return [text(x.at), text(x.type), text(x.label ?? x.alias ?? x.stage), text(x.version ?? x.to), text(x.actor)];
+    return [when(x.at), text(x.type), text(x.label ?? x.alias ?? x.stage), text(x.version ?? x.to), text(x.actor)];
   });
-  const versions = list(registry?.versions).map((v) => [text(obj(v).version), text(obj(v).createdAt)]);
+  const versions = list(registry?.versions).map((v) => [text(obj(v).version), when(obj(v).createdAt)]);
   const deployments = list(lineage.deployments).map((d) => {
     const x = obj(d);
-    return [h("code", {}, text(x.id)), text(x.createdAt), text(x.environment), h("code", {}, text(x.deployedBy))];
+    return [h("code", {}, text(x.id)), when(x.createdAt), text(x.environment), h("code", {}, text(x.deployedBy))];
   });
   const code = obj(training.code);
   const numbers = (title: string, values: Json | undefined) => {
