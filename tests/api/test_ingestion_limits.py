@@ -107,6 +107,7 @@ def test_health_is_503_when_the_database_cannot_be_read(tmp_path: Path) -> None:
     with TestClient(create_app(settings)) as client:
         response = client.get("/health")
     assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
     answer = response.json()
     assert answer["status"] == "unavailable"
     assert answer["message"].startswith("the database could not be read")

@@ -20,7 +20,11 @@ async def health(request: Request) -> JsonResponse:
     try:
         head = await run_in_threadpool(service.store.head_seq)
     except StoreUnavailable as exc:
-        return JsonResponse({"status": "unavailable", "message": exc.message}, status_code=503)
+        return JsonResponse(
+            {"status": "unavailable", "message": exc.message},
+            status_code=503,
+            headers={"Retry-After": "1"},  # load balancers and clients may try again
+        )
     return JsonResponse(
         {"status": "ok", "version": __version__, "database": service.store.dialect, "headSeq": head}
     )
