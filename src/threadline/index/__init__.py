@@ -198,10 +198,10 @@ class LineageIndex:
 
 
 def _full_load(conn: Connection, head: int, current_epoch: str) -> IndexState:
-    all_edges = loader.load_edges(conn)
-    entity_edges, column_edges = _split(all_edges)
-    for edges in loader.load_renames(conn).values():
-        entity_edges.extend(edges)
+    rows = loader.load_edge_rows(conn)
+    column = np.isin(rows[:, 2], list(loader.COLUMN_CODES))
+    renames = [edge for edges in loader.load_renames(conn).values() for edge in edges]
+    entity_rows = np.concatenate([rows[~column], np.array(renames, dtype=np.int64).reshape(-1, 6)])
     nodes = Nodes.empty().with_rows(loader.node_rows(conn))
     n = nodes.type.size
     version_edges = loader.load_version_edges(conn)
@@ -211,11 +211,17 @@ def _full_load(conn: Connection, head: int, current_epoch: str) -> IndexState:
         seq=head,
         epoch=current_epoch,
         nodes=nodes,
-        entity=Graph.from_base(Base.build(entity_edges, n)),
-        column=Graph.from_base(Base.build(column_edges, n)),
+        entity=Graph.from_base(Base.build(None, n, arrays=_columns(entity_rows))),
+        column=Graph.from_base(Base.build(None, n, arrays=_columns(rows[column]))),
         version=Graph.from_base(Base.build(version_edges, vn)),
         versions=versions,
     )
+
+
+def _columns(rows: npt.NDArray[np.int64]) -> dict[str, npt.NDArray[np.int64]]:
+    """Return edge rows (src, dst, kind, from, to, group) as the arrays ``Base`` builds from."""
+    names = ("src", "dst", "kind", "vfrom", "vto", "group")
+    return {name: rows[:, i] for i, name in enumerate(names)}
 
 
 def _apply_changes(conn: Connection, state: IndexState, head: int) -> IndexState:

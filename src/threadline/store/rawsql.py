@@ -63,4 +63,4 @@ class RawSql:
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Return every row of a query."""
         self._cursor.execute(self._text(sql), tuple(params))
-        return [tuple(r) for r in self._cursor.fetchall()]
+        return list(self._cursor.fetchall())  # both drivers give rows as tuples
