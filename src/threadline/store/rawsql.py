@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 
 
 class RawSql:
@@ -23,6 +24,22 @@ class RawSql:
         self._cursor: Any = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         self._pg = conn.dialect.name == "postgresql"
         self._texts: dict[str, str] = {}
+        self._dbapi_error: type[Exception] = conn.dialect.loaded_dbapi.Error
+
+    def _execute(self, sql: str, params: Any, *, many: bool = False) -> None:
+        """Execute on the cursor; driver errors become SQLAlchemy's, as ``conn.execute`` raises.
+
+        Callers (``Store.write``, the ingest route) map ``OperationalError`` (a locked or
+        unreachable database) to 503: a driver's own exception would escape them as a 500.
+        """
+        text = self._text(sql)
+        try:
+            if many:
+                self._cursor.executemany(text, params)
+            else:
+                self._cursor.execute(text, params)
+        except self._dbapi_error as exc:
+            raise DBAPIError.instance(text, params, exc, self._dbapi_error, ismulti=many) from exc
 
     def _text(self, sql: str) -> str:
         if not self._pg:
@@ -34,12 +51,12 @@ class RawSql:
 
     def run(self, sql: str, params: Sequence[Any] = ()) -> None:
         """Execute a statement that returns nothing."""
-        self._cursor.execute(self._text(sql), tuple(params))
+        self._execute(sql, tuple(params))
 
     def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """Execute a statement once per row of parameters."""
         if rows:
-            self._cursor.executemany(self._text(sql), [tuple(r) for r in rows])
+            self._execute(sql, [tuple(r) for r in rows], many=True)
 
     def update(self, table: str, values: dict[str, Any], where: dict[str, Any]) -> None:
         """Set ``values`` on the rows whose columns equal ``where`` (non-null values)."""
@@ -49,7 +66,7 @@ class RawSql:
 
     def first(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         """Return the first row of a query, or None."""
-        self._cursor.execute(self._text(sql), tuple(params))
+        self._execute(sql, tuple(params))
         row = self._cursor.fetchone()
         if row is not None:
             self._cursor.fetchall()  # leave the cursor clean for the next statement
@@ -62,5 +79,5 @@ class RawSql:
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Return every row of a query."""
-        self._cursor.execute(self._text(sql), tuple(params))
+        self._execute(sql, tuple(params))
         return list(self._cursor.fetchall())  # both drivers give rows as tuples
