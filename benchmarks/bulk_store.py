@@ -1,7 +1,7 @@
 """Fill a Threadline store's projection tables with a generated graph, by bulk insert.
 
-Ingesting a million edges as OpenLineage events would take hours at today's projection
-speed, and the benchmark is about queries: so the rows the events would have projected
+Ingesting a million edges as OpenLineage events would take far longer than the queries
+(``bench_ingest`` measures that path), and the benchmark is about queries: so the rows the events would have projected
 (namespaces, nodes, datasets, jobs, current input and output edges) are inserted directly,
 in the store's own tables, and the lineage index is then loaded by its real loader.
 Graph node ``i`` is store node ``i + 1``.
