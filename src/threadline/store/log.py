@@ -41,13 +41,18 @@ def lock_head(conn: Connection) -> tuple[int, str]:
 
 
 def append(
-    conn: Connection, batch: Sequence[ParsedEvent], received_us: int
+    conn: Connection,
+    batch: Sequence[ParsedEvent],
+    received_us: int,
+    *,
+    head: tuple[int, str] | None = None,
 ) -> list[tuple[ParsedEvent, int, bool]]:
     """Append the events not already logged; return (event, seq, duplicate) for each.
 
-    The caller holds the head lock (see ``lock_head``) for the whole transaction.
+    ``head`` is what ``lock_head`` returned when this transaction already holds the lock;
+    without it, the head is locked (again) here, one more round trip.
     """
-    seq, chain = lock_head(conn)
+    seq, chain = head if head is not None else lock_head(conn)
     keys = list({event.event_key for event in batch})
     known: dict[str, int] = {}
     for start in range(0, len(keys), 500):

@@ -72,6 +72,12 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """Open the write transaction; writers are serialised by the log head lock."""
+        with self._locked_write() as (conn, _head):
+            yield conn
+
+    @contextmanager
+    def _locked_write(self) -> Iterator[tuple[Connection, tuple[int, str]]]:
+        """Open the write transaction and yield it with the locked log head (seq, chain)."""
         try:
             with self.engine.connect() as conn:
                 conn = conn.execution_options(**{WRITE_OPTION: True})
@@ -79,8 +85,7 @@ class Store:
                     if self.dialect == "postgresql":  # SQLite's wait is its busy timeout
                         timeout_ms = int(self.settings.write_lock_timeout_s * 1000)
                         conn.execute(text(f"SET LOCAL lock_timeout = {timeout_ms}"))
-                    log.lock_head(conn)
-                    yield conn
+                    yield conn, log.lock_head(conn)
         except OperationalError as exc:
             raise StoreUnavailable(f"the database could not be written: {exc.orig}") from exc
         except PoolTimeout as exc:
@@ -94,8 +99,8 @@ class Store:
         self, batch: Sequence[ParsedEvent], received_us: int, project: Projector
     ) -> list[IngestOutcome]:
         """Append new events to the log and project them, in one transaction."""
-        with self.write() as conn:
-            appended = log.append(conn, batch, received_us)
+        with self._locked_write() as (conn, head):
+            appended = log.append(conn, batch, received_us, head=head)
             project(conn, [(event, seq) for event, seq, duplicate in appended if not duplicate])
         return [IngestOutcome(seq, duplicate) for _event, seq, duplicate in appended]
 
