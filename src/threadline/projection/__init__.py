@@ -39,8 +39,10 @@ def project(conn: Connection, events: Sequence[tuple[ParsedEvent, int]]) -> None
         elif event.kind is EventKind.DATASET:
             _dataset_event(ctx, event)
         elif event.admin is not None:
+            ctx.flush_spans()  # an admin event may hide what the pending spans un-hide
             project_admin(ctx, event.admin, event.event_time_us)
         ctx.flush_changes()
+    ctx.flush_spans()
 
 
 def _io(

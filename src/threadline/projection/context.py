@@ -43,6 +43,8 @@ class Ctx:
     datasets: dict[str, EntityState] = field(default_factory=dict)
     jobs: dict[str, EntityState] = field(default_factory=dict)
     fields: dict[tuple[int, str], int] = field(default_factory=dict)
+    fields_loaded: set[int] = field(default_factory=set)
+    stale_spans: dict[str, dict[int, EntityState]] = field(default_factory=dict)
     runs: dict[str, int] = field(default_factory=dict)
     idents: dict[int, str] = field(default_factory=dict)
     seq: int = 0
@@ -65,6 +67,20 @@ class Ctx:
                 [(self.seq, k, r, s) for k, r, s in self.touched],
             )
             self.touched.clear()
+
+    def flush_spans(self) -> None:
+        """Write the entity spans (times, un-hiding) widened since the last flush.
+
+        One event after another widens the same rows; writing each row's final state once,
+        before anything else reads or sets those columns, gives the same rows for fewer
+        statements.
+        """
+        for table, states in self.stale_spans.items():
+            self.sql.many(
+                f"UPDATE {table} SET is_hidden = ?, created_us = ?, updated_us = ? WHERE id = ?",
+                [(s.hidden, s.created_us, s.updated_us, s.id) for s in states.values()],
+            )
+        self.stale_spans.clear()
 
     @property
     def dialect(self) -> str:

@@ -45,10 +45,7 @@ def _entity(
     if state.hidden or t < state.created_us or t > state.updated_us:
         state.created_us, state.updated_us = min(t, state.created_us), max(t, state.updated_us)
         state.hidden = False
-        ctx.sql.run(
-            f"UPDATE {table.name} SET is_hidden = ?, created_us = ?, updated_us = ? WHERE id = ?",
-            (False, state.created_us, state.updated_us, state.id),
-        )
+        ctx.stale_spans.setdefault(table.name, {})[state.id] = state  # see Ctx.flush_spans
     return state.id
 
 
@@ -86,6 +83,8 @@ def _named(
             "updated_us) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (node, key, namespace, name, ns, t, t),
         )
+        if table is datasets:
+            ctx.fields_loaded.add(node)  # a new dataset has no fields yet
         return node
 
     key = ident(namespace, name)
@@ -111,9 +110,11 @@ def field_id(ctx: Ctx, dataset: int, path: str, name: str | None = None) -> int:
     cached = ctx.fields.get((dataset, key))
     if cached is not None:
         return cached
-    found = ctx.sql.scalar(
-        "SELECT id FROM dataset_fields WHERE dataset_id = ? AND ident = ?", (dataset, key)
-    )
+    if dataset not in ctx.fields_loaded:  # one read for all its fields, not one per field
+        rows = ctx.sql.all("SELECT ident, id FROM dataset_fields WHERE dataset_id = ?", (dataset,))
+        ctx.fields.update({(dataset, str(f)): int(i) for f, i in rows})
+        ctx.fields_loaded.add(dataset)
+    found = ctx.fields.get((dataset, key))
     if found is None:
         found = _new_node(ctx, "field")
         ctx.sql.run(

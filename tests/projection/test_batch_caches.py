@@ -1,0 +1,105 @@
+"""What one event of a batch caches (entity spans, dataset fields) never goes stale for the next.
+
+Each scenario is projected twice: one event per transaction (nothing cached across events)
+and in the batches given (caches shared by the events of a batch). The projections must be
+identical, and the hidden flag must be what the last event decided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from tests.conftest import fresh_database
+from tests.events import RunState, columns, inp, out, run_event, schema
+from tests.projection.helpers import dataset_row
+from threadline.admin import admin_event
+from threadline.model import ParsedEvent
+from threadline.openlineage import parse_event
+from threadline.projection import project
+from threadline.settings import Settings
+from threadline.store import Store
+
+WRITER = ("x", "writer")
+READER = ("x", "reader")
+
+
+def _parsed(value: dict[str, Any]) -> ParsedEvent:
+    return parse_event(value, orjson.dumps(value))
+
+
+def _write(minutes: float, *fields: str) -> ParsedEvent:
+    target = out("db", "t", schema=schema(*fields))
+    return _parsed(
+        run_event(RunState.COMPLETE, minutes, run=f"w{minutes}", job=WRITER, outputs=[target])
+    )
+
+
+def _read(minutes: float, *fields: str) -> ParsedEvent:
+    lineage = columns({f: [("db", "t", f)] for f in fields}) if fields else None
+    target = out("db", "u", columnLineage=lineage) if lineage else out("db", "u")
+    return _parsed(
+        run_event(
+            RunState.COMPLETE,
+            minutes,
+            run=f"r{minutes}",
+            job=READER,
+            inputs=[inp("db", "t")],
+            outputs=[target],
+        )
+    )
+
+
+def _hide_table() -> ParsedEvent:
+    return admin_event("hide", {"type": "dataset", "namespace": "db", "name": "t"})
+
+
+def _hide_namespace() -> ParsedEvent:
+    return admin_event("hide", {"type": "namespace", "name": "db"})
+
+
+def _scenarios() -> dict[str, tuple[list[list[ParsedEvent]], bool]]:
+    """Batches of events, and whether db:t ends hidden."""
+    return {
+        "hide after a widened span": ([[_write(1, "a")], [_read(2), _hide_table()]], True),
+        "hide namespace after spans": (
+            [[_write(1, "a")], [_read(2), _write(3), _hide_namespace()]],
+            True,
+        ),
+        "mention after hide": ([[_write(1, "a")], [_read(2), _hide_table(), _read(3)]], False),
+        "hide and mention, no earlier": ([[_write(5, "a"), _hide_table(), _read(1)]], False),
+        "fields added then used": (
+            [[_write(1, "a")], [_write(2, "a", "b"), _read(3, "a", "b"), _write(4, "c", "a")]],
+            False,
+        ),
+        "fields of a new dataset": (
+            [[_write(1, "a", "b"), _read(2, "b"), _read(3, "a", "b")]],
+            False,
+        ),
+    }
+
+
+@pytest.fixture
+def reference(dialect: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A second fresh store of the same dialect, fed one event per transaction."""
+    for url in fresh_database(dialect, request, tmp_path):
+        opened = Store(Settings(database_url=url, sqlite_synchronous="NORMAL"))
+        yield opened
+        opened.close()
+
+
+@pytest.mark.parametrize("name", list(_scenarios()))
+def test_batch_projects_like_one_event_per_transaction(
+    store: Store, reference: Store, name: str
+) -> None:
+    batches, hidden = _scenarios()[name]
+    for batch in batches:
+        store.ingest(batch, 1, project)
+        for event in batch:
+            reference.ingest([event], 1, project)
+    assert store.dump() == reference.dump()
+    assert dataset_row(store, "db", "t")["is_hidden"] is hidden
