@@ -54,6 +54,15 @@ def _read(minutes: float, *fields: str) -> ParsedEvent:
     )
 
 
+def _run(state: RunState | None, minutes: float, *fields: str) -> ParsedEvent:
+    """An event of run ``r`` of the reader: reads db:t, writes db:u."""
+    lineage = columns({f: [("db", "t", f)] for f in fields}) if fields else None
+    target = out("db", "u", columnLineage=lineage) if lineage else out("db", "u")
+    return _parsed(
+        run_event(state, minutes, run="r", job=READER, inputs=[inp("db", "t")], outputs=[target])
+    )
+
+
 def _hide_table() -> ParsedEvent:
     return admin_event("hide", {"type": "dataset", "namespace": "db", "name": "t"})
 
@@ -74,6 +83,14 @@ def _scenarios() -> dict[str, tuple[list[list[ParsedEvent]], bool]]:
         "hide and mention, no earlier": ([[_write(5, "a"), _hide_table(), _read(1)]], False),
         "fields added then used": (
             [[_write(1, "a")], [_write(2, "a", "b"), _read(3, "a", "b"), _write(4, "c", "a")]],
+            False,
+        ),
+        "a new run seen again": (
+            [[_write(1, "a"), _run(RunState.START, 2), _run(RunState.COMPLETE, 3, "a")]],
+            False,
+        ),
+        "a new run without a state, then late": (
+            [[_run(RunState.COMPLETE, 3), _run(None, 4, "a"), _run(RunState.START, 1, "a")]],
             False,
         ),
         "fields of a new dataset": (

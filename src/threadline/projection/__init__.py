@@ -120,7 +120,7 @@ def _key(record: DatasetRecord) -> str:
 
 def _asserter(ctx: Ctx, run_id: int, job: int) -> int:
     """Return the run's asserter: its job (a run keeps the job of its first event)."""
-    found = ctx.sql.scalar("SELECT asserter_id FROM runs WHERE id = ?", (run_id,))
+    found = ctx.run_asserters[run_id]  # as ``run_row`` just read or wrote it
     return int(found) if found is not None else job
 
 
@@ -131,16 +131,17 @@ def _run_event(ctx: Ctx, event: ParsedEvent) -> None:
     run_id = run_row(ctx, event.run_uuid, job=job, t=t, external_id=event.run_external_id)
     ctx.asserter = _asserter(ctx, run_id, job)
     store_facets(ctx, run_id, job, run=event.run_facets, job_level=event.job_facets, t=t, key=key)
-    since = t
+    since, state = t, None
     if event.event_type is not None:
-        withdrawn = apply_state(ctx, run_id, event.event_type, t, key)
+        state, withdrawn = apply_state(ctx, run_id, event.event_type, t, key)
         since = min(t, withdrawn) if withdrawn is not None else t
     if "parent" in event.run_facets:
         apply_parent(ctx, run_id, job, t, key)
     if "nominalTime" in event.run_facets:
         apply_nominal_time(ctx, run_id)
     _io(ctx, event, run_id, event.run_uuid, job, versioned=True)
-    state = ctx.sql.scalar("SELECT state FROM runs WHERE id = ?", (run_id,))
+    if event.event_type is None:  # otherwise ``apply_state`` said; nothing else sets it
+        state = ctx.sql.scalar("SELECT state FROM runs WHERE id = ?", (run_id,))
     if state in ("COMPLETE", "FAIL", "ABORT") or is_streaming(event.job_facets):
         refresh_job_version(ctx, run_id, job)
     refresh_latest_run(ctx, job)

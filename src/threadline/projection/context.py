@@ -46,6 +46,9 @@ class Ctx:
     fields_loaded: set[int] = field(default_factory=set)
     stale_spans: dict[str, dict[int, EntityState]] = field(default_factory=dict)
     runs: dict[str, int] = field(default_factory=dict)
+    run_asserters: dict[int, int | None] = field(default_factory=dict)
+    fresh_runs: set[int] = field(default_factory=set)
+    fresh_io: set[tuple[int, int, str]] = field(default_factory=set)
     idents: dict[int, str] = field(default_factory=dict)
     seq: int = 0
     asserter: int = 0

@@ -21,6 +21,8 @@ class _Io(NamedTuple):
 
 
 def _existing(ctx: Ctx, run_id: int, ds: int, direction: str) -> _Io | None:
+    if run_id in ctx.fresh_runs and (run_id, ds, direction) not in ctx.fresh_io:
+        return None  # a run created by this transaction has only the rows it inserted
     row = ctx.sql.first(
         "SELECT version_id, bound_us, explicit_version, facets FROM run_io "
         "WHERE run_id = ? AND dataset_id = ? AND direction = ?",
@@ -54,6 +56,7 @@ def add_input(
         )
         facets_in = merge_timed(None, io_facets, t, key) or "{}"
         ctx.sql.run(_INSERT, (run_id, ds, "in", ctx.asserter, version_id, t, named, facets_in))
+        ctx.fresh_io.add((run_id, ds, "in"))
         return
     values: dict[str, Any] = {}
     merged = merge_timed(row.facets, io_facets, t, key)
@@ -101,6 +104,7 @@ def add_output(
         named = explicit_version(facets)
         facets_out = merge_timed(None, io_facets, t, key) or "{}"
         ctx.sql.run(_INSERT, (run_id, ds, "out", ctx.asserter, version_id, t, named, facets_out))
+        ctx.fresh_io.add((run_id, ds, "out"))
         return version_id
     values: dict[str, Any] = {}
     merged = merge_timed(row.facets, io_facets, t, key)

@@ -34,7 +34,9 @@ def run_row(
     Returns the run id.
     """
     cached = ctx.runs.get(uuid)
-    columns = "SELECT id, start_us, created_us, updated_us, job_id, external_id FROM runs"
+    columns = (
+        "SELECT id, start_us, created_us, updated_us, job_id, external_id, asserter_id FROM runs"
+    )
     row = (
         ctx.sql.first(f"{columns} WHERE id = ?", (cached,))
         if cached is not None
@@ -59,9 +61,11 @@ def run_row(
             )
         )
         ctx.runs[uuid] = new_id
+        ctx.run_asserters[new_id] = asserter if asserter is not None else job
+        ctx.fresh_runs.add(new_id)  # its run_io rows are all written by this transaction
         ctx.touch("run", new_id)
         return new_id
-    found, start_us, created_us, updated_us, found_job, found_external = row
+    found, start_us, created_us, updated_us, found_job, found_external, found_asserter = row
     ctx.runs[uuid] = int(found)
     ctx.touch("run", int(found))
     values: dict[str, Any] = {}
@@ -78,13 +82,17 @@ def run_row(
             values["updated_us"] = t
     if values:
         ctx.sql.update("runs", values, {"id": found})
+    ctx.run_asserters[int(found)] = values.get("asserter_id", found_asserter)
     return int(found)
 
 
-def apply_state(ctx: Ctx, run_id: int, state: RunState, t: int, key: str) -> int | None:
+def apply_state(
+    ctx: Ctx, run_id: int, state: RunState, t: int, key: str
+) -> tuple[str | None, int | None]:
     """Apply a run state: a terminal state always beats a non-terminal one, then time.
 
-    Returns the time of a COMPLETE statement this event moved or withdrew, if any.
+    Returns the run's state afterwards, and the time of a COMPLETE statement this event
+    moved or withdrew, if any.
     """
     row = ctx.sql.first(
         "SELECT state, state_us, state_key, started_us, ended_us FROM runs WHERE id = ?",
@@ -105,7 +113,7 @@ def apply_state(ctx: Ctx, run_id: int, state: RunState, t: int, key: str) -> int
         values["started_us"] = t
     if values:
         ctx.sql.update("runs", values, {"id": run_id})
-    return withdrawn
+    return values.get("state", old_state), withdrawn
 
 
 def store_facets(
