@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import orjson
 import pytest
 
 from tests.events import PRODUCER, RunState, at_us, inp, out, run_event
 from threadline import wire
+from threadline.queries.nodetext import Texts
 from threadline.queries.options import QueryOptions
 from threadline.service import LineageService
 
@@ -114,3 +116,23 @@ def test_encoded_lineage_leaves_filters_and_other_granularities_to_the_general_p
     assert (
         service.lineage_encoded(ref, QueryOptions("downstream", 20, granularity="version")) is None
     )
+
+
+def test_encoded_lineage_orders_nodes_encoded_by_earlier_answers(service: LineageService) -> None:
+    _ingest(service, _pipeline())
+    service.lineage_encoded("job:etl:join", QueryOptions("both", 1))  # encodes some nodes first
+    ref, opts = f"dataset:{NS}:clean.a", QueryOptions("both", 20)
+    assert service.lineage_encoded(ref, opts) == _general(service, ref, opts)
+
+
+def test_texts_rank_nodes_by_reference_and_leave_older_generations_unchanged() -> None:
+    first = Texts.empty("e").with_rows([(4, "dataset", NS, "b"), (1, "job", "etl", "x")])
+    second = first.with_rows([(2, "dataset", NS, "a"), (7, "dataset", NS, "c")])
+    assert first.sorted_ids.tolist() == [4, 1]
+    assert second.sorted_ids.tolist() == [2, 4, 7, 1]
+    assert second.rank[[2, 4, 7, 1]].tolist() == [0, 1, 2, 3]
+    nodes = np.array([1, 2, 7, 9], dtype=np.int64)
+    assert first.described(nodes).tolist() == [True, False, False, False]
+    assert second.described(nodes).tolist() == [True, True, True, False]
+    assert second.missing(nodes).tolist() == [9]
+    assert second.tail[7] == b'"namespace":"%b","name":"c"},' % NS.encode()

@@ -175,9 +175,9 @@ class LineageIndex:
 
         A query reads ids from the database and then traverses the snapshot, so the snapshot
         must not be older than the transaction; another process may have written since the
-        last poll. It costs one read of the log head when the snapshot is current.
+        last poll. It costs one statement (log head and epoch) when the snapshot is current.
         """
-        head, current_epoch = loader.head(conn), loader.epoch(conn)
+        head, current_epoch = loader.head_and_epoch(conn)
         current = self._state
         if current is not None and current.epoch == current_epoch and current.seq >= head:
             return current

@@ -80,6 +80,16 @@ def head(conn: Connection) -> int:
     return head_seq(conn)
 
 
+def head_and_epoch(conn: Connection) -> tuple[int, str]:
+    """Return ``head`` and ``epoch`` in one statement on the driver's cursor (every query asks)."""
+    row = RawSql(conn).first(
+        "SELECT (SELECT seq FROM log_head WHERE id = 1),"
+        " (SELECT value FROM meta WHERE key = 'projection_epoch')"
+    )
+    seq, value = row if row is not None else (None, None)
+    return int(seq or 0), str(value or "")
+
+
 def load_edges(conn: Connection, asserters: Sequence[int] | None = None) -> list[Edge]:
     """Return lineage edges (of the given asserters, or all), grouped by asserter."""
     e = edges.c

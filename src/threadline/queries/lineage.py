@@ -237,7 +237,11 @@ def reach_rows(
         keep = np.lexsort((nodes, depths))[: opts.limit]
         nodes, depths, reason = nodes[keep], depths[keep], "limit"
     rows = np.zeros((0, 3), dtype=np.int64)
-    if collect_edges:
+    if collect_edges and len(parts) == 1 and reason != "limit":
+        # One search that kept all it reached found its edges among its nodes, distinct.
+        down, found = parts[0]
+        rows = found.edges if down else unique_rows(found.edges[:, [1, 0, 2]])
+    elif collect_edges:
         rows = np.concatenate(
             [found.edges if down else found.edges[:, [1, 0, 2]] for down, found in parts]
         )

@@ -1,0 +1,132 @@
+"""Pre-encoded JSON of datasets and jobs by node id, held in arrays, one projection epoch.
+
+A dataset's or job's reference, namespace and name never change for its node id (a rename
+makes a new node), so their JSON is encoded once, on the first answer that reaches the
+node, and kept until a rebuild changes the projection epoch. The pieces live in object
+arrays indexed by node id, with each node's rank in reference order, so an answer picks,
+orders and joins them with array operations instead of Python work per node. Every change
+makes a new ``Texts``: a query keeps the one it was given, whatever other queries add.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TypeVar
+
+import numpy as np
+import numpy.typing as npt
+import orjson
+from sqlalchemy import Connection
+
+from threadline.index.loader import chunks
+from threadline.refs import format_ref
+from threadline.store.rawsql import RawSql
+
+Objects = npt.NDArray[np.object_]
+G = TypeVar("G", bound=np.generic)
+
+
+@dataclass(frozen=True, slots=True)
+class Texts:
+    """The encoded pieces of the nodes known so far, by node id (one immutable generation).
+
+    ``head`` is ``{"id":…,"type":…,"kind":``, ``tail`` is ``"namespace":…,"name":…},``,
+    ``source`` is ``{"source":…,"target":``; ``rank`` orders nodes by reference.
+    """
+
+    epoch: str
+    known: npt.NDArray[np.bool_]
+    head: Objects
+    tail: Objects
+    ref_json: Objects
+    source: Objects
+    rank: npt.NDArray[np.int64]
+    sorted_refs: Objects
+    sorted_ids: npt.NDArray[np.int64]
+
+    @classmethod
+    def empty(cls, epoch: str) -> Texts:
+        """Return a generation without nodes."""
+        none = np.zeros(0, dtype=np.object_)
+        ints = np.zeros(0, dtype=np.int64)
+        return cls(epoch, np.zeros(0, np.bool_), none, none, none, none, ints, none, ints)
+
+    def missing(self, nodes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """Return the sorted distinct node ids among ``nodes`` that have no text yet."""
+        return np.unique(nodes[~self.described(nodes)])
+
+    def described(self, nodes: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        """Say for each node id whether its text is held."""
+        inside = nodes < self.known.size
+        found = inside.copy()
+        found[inside] = self.known[nodes[inside]]
+        return found
+
+    def with_rows(self, rows: list[tuple[int, str, str, str]]) -> Texts:
+        """Return a copy holding these (node id, type, namespace, name) rows too."""
+        size = max(self.known.size, max(row[0] for row in rows) + 1)
+        known = _grown(self.known, size, False)
+        head, tail = _grown(self.head, size, None), _grown(self.tail, size, None)
+        ref_json, source = _grown(self.ref_json, size, None), _grown(self.source, size, None)
+        added = sorted(
+            (format_ref(kind, ns, name), node, kind, ns, name) for node, kind, ns, name in rows
+        )
+        for ref, node, kind, namespace, name in added:
+            encoded = orjson.dumps(ref)
+            known[node], ref_json[node] = True, encoded
+            head[node] = b'{"id":%b,"type":"%b","kind":' % (encoded, kind.encode())
+            tail[node] = b'"namespace":%b,"name":%b},' % (
+                orjson.dumps(namespace),
+                orjson.dumps(name),
+            )
+            source[node] = b'{"source":%b,"target":' % encoded
+        new_refs = np.array([a[0] for a in added], dtype=np.object_)
+        at = np.searchsorted(self.sorted_refs, new_refs, side="right")
+        sorted_refs = np.insert(self.sorted_refs, at, new_refs)
+        sorted_ids = np.insert(self.sorted_ids, at, np.array([a[1] for a in added], np.int64))
+        rank = np.zeros(size, dtype=np.int64)
+        rank[sorted_ids] = np.arange(sorted_ids.size, dtype=np.int64)
+        return Texts(self.epoch, known, head, tail, ref_json, source, rank, sorted_refs, sorted_ids)
+
+
+def _grown(values: npt.NDArray[G], size: int, fill: object) -> npt.NDArray[G]:
+    """Return a copy of ``values`` of length ``size``, new slots set to ``fill``."""
+    grown = np.full(size, fill, dtype=values.dtype)
+    grown[: values.size] = values
+    return grown
+
+
+class NodeText:
+    """The current ``Texts`` of this process, filled on demand from the store."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._texts = Texts.empty("")
+
+    def ensure(self, conn: Connection, epoch: str, nodes: npt.NDArray[np.int64]) -> Texts:
+        """Return texts of this epoch holding every node the store describes among ``nodes``.
+
+        The nodes not encoded yet are read in one batched read per table.
+        """
+        with self._lock:
+            texts = self._texts
+            if texts.epoch != epoch:
+                texts = Texts.empty(epoch)
+            missing = texts.missing(nodes)
+            if missing.size:
+                rows = _read(RawSql(conn), missing.tolist())
+                if rows:
+                    texts = texts.with_rows(rows)
+            self._texts = texts
+            return texts
+
+
+def _read(sql: RawSql, missing: list[int]) -> list[tuple[int, str, str, str]]:
+    rows: list[tuple[int, str, str, str]] = []
+    for table, kind in (("datasets", "dataset"), ("jobs", "job")):
+        for chunk in chunks(missing):
+            marks = ", ".join("?" * len(chunk))
+            query = f"SELECT id, namespace, name FROM {table} WHERE id IN ({marks})"
+            rows.extend((int(node), kind, ns, name) for node, ns, name in sql.all(query, chunk))
+    return rows
