@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from threadline.index.graph import OPEN, Base, Edge, Graph
-from threadline.index.traverse import bfs, edges_reached, unique_rows
+from threadline.index.traverse import bfs, edges_reached, member, unique_rows
 
 
 def _random_graph(seed: int) -> Graph:
@@ -54,3 +54,22 @@ def test_edges_reached_refuses_a_truncated_traversal() -> None:
 def test_unique_rows_equals_numpy_unique_by_row() -> None:
     rows = np.random.default_rng(1).integers(0, 4, size=(300, 3))
     assert unique_rows(rows).tolist() == np.unique(rows, axis=0).tolist()
+
+
+@pytest.mark.parametrize("high", [5, 1_000, 2**40])
+def test_unique_rows_equals_numpy_unique(high: int) -> None:
+    rng = np.random.default_rng(high)
+    rows = np.stack(
+        [rng.integers(0, high, 500), rng.integers(0, high, 500), rng.integers(0, 4, 500)], axis=1
+    )
+    rows = np.concatenate([rows, rows[:100]])  # duplicates
+    assert np.array_equal(unique_rows(rows), np.unique(rows, axis=0))
+
+
+def test_member_equals_numpy_isin() -> None:
+    rng = np.random.default_rng(1)
+    values, nodes = rng.integers(0, 300, 1_000), rng.integers(0, 400, 50)
+    assert np.array_equal(member(values, nodes), np.isin(values, nodes))
+    empty = np.zeros(0, dtype=np.int64)
+    assert member(empty, nodes).tolist() == []
+    assert member(values[:3], empty).tolist() == [False, False, False]

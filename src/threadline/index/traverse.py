@@ -403,14 +403,32 @@ def edges_reached(
     src, nbr, kind = _expand_numpy(graph, expanded, down=down, as_of=as_of)
     if not src.size:
         return _NO_EDGES
-    keep = np.isin(nbr, found.nodes)
+    keep = member(nbr, found.nodes)
     return unique_rows(np.stack([src[keep], nbr[keep], kind[keep]], axis=1))
+
+
+def member(values: npt.NDArray[np.int64], nodes: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Return ``np.isin(values, nodes)`` for node ids (small non-negative integers), faster."""
+    if not values.size or not nodes.size:
+        return np.zeros(values.size, dtype=np.bool_)
+    mask = np.zeros(max(int(values.max()), int(nodes.max())) + 1, dtype=np.bool_)
+    mask[nodes] = True
+    return mask[values]
 
 
 def unique_rows(rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """Return the distinct (src, dst, kind) rows, sorted: ``np.unique(axis=0)``, faster."""
     if rows.shape[0] < 2:
         return rows
+    nodes, kinds = int(rows[:, :2].max()) + 1, int(rows[:, 2].max()) + 1
+    if rows.min() >= 0 and nodes * nodes * kinds < 2**62:  # one int64 key sorts faster
+        keys = (rows[:, 0] * nodes + rows[:, 1]) * kinds + rows[:, 2]
+        keys.sort()  # in place: np.unique hashes, several times slower here
+        first = np.ones(keys.size, dtype=np.bool_)
+        first[1:] = keys[1:] != keys[:-1]
+        pairs, kind = np.divmod(keys[first], kinds)
+        src, dst = np.divmod(pairs, nodes)
+        return np.stack([src, dst, kind], axis=1)
     order = np.lexsort((rows[:, 2], rows[:, 1], rows[:, 0]))
     ordered = rows[order]
     first = np.ones(ordered.shape[0], dtype=np.bool_)
@@ -440,8 +458,8 @@ def _finish(state: _State, reason: str | None) -> Reach:
     if state.edges or state.edge_chunks:
         parts = [np.array(state.edges, dtype=np.int64).reshape(-1, 3), *state.edge_chunks]
         edges = np.concatenate(parts)
-        keep = np.isin(edges[:, 0], all_nodes) & np.isin(edges[:, 1], all_nodes)
-        edges = np.unique(edges[keep], axis=0)
+        keep = member(edges[:, 0], all_nodes) & member(edges[:, 1], all_nodes)
+        edges = unique_rows(edges[keep])
     return Reach(
         all_nodes,
         np.concatenate(depths) if len(depths) > 1 else depths[0],

@@ -14,7 +14,7 @@ from threadline.errors import InvalidParameter, NotFound
 from threadline.index import IndexState
 from threadline.index.graph import Graph
 from threadline.index.loader import KIND_NAMES
-from threadline.index.traverse import Reach, bfs, edges_reached, unique_rows
+from threadline.index.traverse import Reach, bfs, edges_reached, member, unique_rows
 from threadline.model import LineageEdge, LineageNode, LineageResult, NodeInfo, Resolved
 from threadline.queries.hydrate import describe_entities, describe_runs, describe_versions
 from threadline.queries.options import QueryOptions
@@ -245,7 +245,7 @@ def reach_rows(
         rows = np.concatenate(
             [found.edges if down else found.edges[:, [1, 0, 2]] for down, found in parts]
         )
-        rows = unique_rows(rows[np.isin(rows[:, 0], nodes) & np.isin(rows[:, 1], nodes)])
+        rows = unique_rows(rows[member(rows[:, 0], nodes) & member(rows[:, 1], nodes)])
     return Reached(nodes, depths), rows, reason
 
 
