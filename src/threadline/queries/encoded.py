@@ -65,7 +65,8 @@ def _node_parts(
     state: IndexState, texts: Texts, nodes: npt.NDArray[np.int64], depths: npt.NDArray[np.int64]
 ) -> list[bytes]:
     """Return the node objects' pieces, by depth then reference, as the general path sorts."""
-    order = np.lexsort((texts.rank[nodes], depths))
+    # Ranks are distinct and below rank.size, so one int64 key orders by (depth, reference).
+    order = np.argsort(depths * texts.rank.size + texts.rank[nodes])
     ids, depths = nodes[order], depths[order]
     top = int(depths.max()) + 1 if depths.size else 1
     # One piece per (kind, depth) pair: '"model","depth":2,'.
@@ -76,11 +77,8 @@ def _node_parts(
             for depth in range(top)
         ]
     )
-    table = np.empty((ids.size, 3), dtype=np.object_)
-    table[:, 0] = texts.head[ids]
-    table[:, 1] = kind_depth[state.nodes.kind[ids].astype(np.int64) * top + depths]
-    table[:, 2] = texts.tail[ids]
-    return _without_last_comma(table)
+    kinds = state.nodes.kind[ids].astype(np.int64)
+    return _interleaved(texts.head[ids], kind_depth[kinds * top + depths], texts.tail[ids])
 
 
 def _edge_parts(texts: Texts, rows: npt.NDArray[np.int64]) -> list[bytes]:
@@ -89,11 +87,7 @@ def _edge_parts(texts: Texts, rows: npt.NDArray[np.int64]) -> list[bytes]:
     kind_json = _objects([b',"kind":%b},' % orjson.dumps(name) for name in names])
     codes = rows[:, 2]
     codes = np.where((codes >= 0) & (codes < kind_json.size), codes, kind_json.size - 1)
-    table = np.empty((rows.shape[0], 3), dtype=np.object_)
-    table[:, 0] = texts.source[rows[:, 0]]
-    table[:, 1] = texts.ref_json[rows[:, 1]]
-    table[:, 2] = kind_json[codes]
-    return _without_last_comma(table)
+    return _interleaved(texts.source[rows[:, 0]], texts.ref_json[rows[:, 1]], kind_json[codes])
 
 
 def _objects(values: list[bytes]) -> Objects:
@@ -102,9 +96,11 @@ def _objects(values: list[bytes]) -> Objects:
     return array
 
 
-def _without_last_comma(table: Objects) -> list[bytes]:
-    """Flatten a table of pieces whose rows each end in a comma, the last row without it."""
-    parts: list[bytes] = table.ravel().tolist()
+def _interleaved(*columns: Objects) -> list[bytes]:
+    """Return the pieces row by row (one per column); rows end in a comma, the last one not."""
+    parts: list[bytes] = [b""] * (len(columns) * columns[0].size)
+    for i, column in enumerate(columns):
+        parts[i :: len(columns)] = column.tolist()
     if parts:
         parts[-1] = parts[-1][:-1]
     return parts
