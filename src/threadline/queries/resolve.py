@@ -10,6 +10,7 @@ from threadline.errors import NotFound
 from threadline.model import Resolved
 from threadline.refs import NodeRef, candidates, format_ref
 from threadline.store.codec import ident
+from threadline.store.rawsql import RawSql
 from threadline.store.tables import dataset_fields, dataset_versions, datasets, jobs, runs
 
 
@@ -29,8 +30,10 @@ def resolve(conn: Connection, text: str | NodeRef) -> Resolved:
 
 
 def _entity(conn: Connection, kind: str, namespace: str, name: str) -> int | None:
-    table = datasets if kind in ("dataset", "datasetField") else jobs
-    found = conn.execute(select(table.c.id).where(table.c.ident == ident(namespace, name))).scalar()
+    # Every lineage request resolves its root: on the driver's cursor, not a built statement.
+    table = "datasets" if kind in ("dataset", "datasetField") else "jobs"
+    query = f"SELECT id FROM {table} WHERE ident = ?"
+    found = RawSql(conn).scalar(query, (ident(namespace, name),))
     return int(found) if found is not None else None
 
 
