@@ -55,7 +55,7 @@ def _split(values: list[str] | None) -> list[str]:
     return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
 
 
-def options(
+async def options(
     direction: str = DIRECTION,
     depth: int = DEPTH,
     as_of: str | None = AS_OF,
@@ -65,7 +65,35 @@ def options(
     limit: int = LIMIT,
     budget_ms: int = BUDGET,
 ) -> QueryOptions:
-    """Validate the traversal parameters of the lineage and impact routes."""
+    """Validate the traversal parameters of the lineage and impact routes.
+
+    Async only so that FastAPI runs it on the event loop: it is a few microseconds of
+    parsing, and a sync dependency would cost a thread hop per request.
+    """
+    return _parse(
+        direction=direction,
+        depth=depth,
+        as_of=as_of,
+        granularity=granularity,
+        kinds=kinds,
+        namespaces=namespaces,
+        limit=limit,
+        budget_ms=budget_ms,
+    )
+
+
+def _parse(
+    *,
+    direction: str,
+    depth: int,
+    as_of: str | None,
+    granularity: str,
+    kinds: list[str] | None,
+    namespaces: list[str] | None,
+    limit: int,
+    budget_ms: int,
+) -> QueryOptions:
+    """Parse the traversal parameters (the lineage, impact, path and diff routes share it)."""
     return QueryOptions.parse(
         direction=direction,
         depth=depth,
@@ -89,7 +117,16 @@ def path_options(
     namespaces: list[str] | None = _hidden(),
 ) -> QueryOptions:
     """Validate the path route's parameters (it refuses the node filters)."""
-    return options(direction, depth, as_of, granularity, kinds, namespaces, limit, budget_ms)
+    return _parse(
+        direction=direction,
+        depth=depth,
+        as_of=as_of,
+        granularity=granularity,
+        kinds=kinds,
+        namespaces=namespaces,
+        limit=limit,
+        budget_ms=budget_ms,
+    )
 
 
 def diff_options(
@@ -108,7 +145,16 @@ def diff_options(
     as_of: str | None = _hidden(),
 ) -> QueryOptions:
     """Validate the diff route's parameters (it refuses as_of: it compares two times)."""
-    return options(direction, depth, as_of, "entity", kinds, namespaces, limit, budget_ms)
+    return _parse(
+        direction=direction,
+        depth=depth,
+        as_of=as_of,
+        granularity="entity",
+        kinds=kinds,
+        namespaces=namespaces,
+        limit=limit,
+        budget_ms=budget_ms,
+    )
 
 
 def orphans_options(
@@ -132,7 +178,7 @@ def orphans_options(
     )
 
 
-def node_param(
+async def node_param(
     node: str | None = Query(
         None, description="Node reference, e.g. dataset:<ns>:<name>", examples=[EXAMPLE_REF]
     ),
@@ -148,7 +194,10 @@ def node_param(
         None, description="... a dataset version", examples=["snapshot-4711"]
     ),
 ) -> str | NodeRef:
-    """Return the node reference given whole, or its exact parts (no reading to guess)."""
+    """Return the node reference given whole, or its exact parts (no reading to guess).
+
+    Async only to run on the event loop (no thread hop), as ``options``.
+    """
     if node:
         return node
     if not (type and namespace and name):
