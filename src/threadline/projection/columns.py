@@ -15,6 +15,7 @@ from threadline.model import DatasetRecord
 from threadline.openlineage.checks import is_deleted
 from threadline.projection.context import Ctx, dumps
 from threadline.projection.entities import dataset_id, field_id, job_id
+from threadline.store.tables import run_edges
 
 
 @dataclass(slots=True)
@@ -161,12 +162,13 @@ def store_edges(ctx: Ctx, run_id: int, found: Assertions, t: int) -> None:
     """Record a run's asserted edges: the first description of each, the earliest time."""
     if not found.edges:
         return
-    ctx.sql.many(
-        "INSERT INTO run_edges (run_id, src, dst, kind, asserter, bound_us, facets) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, src, dst, kind) "
-        "DO UPDATE SET bound_us = excluded.bound_us WHERE excluded.bound_us < run_edges.bound_us",
+    ctx.insert_values(  # one row per key: found.edges is a dict
+        run_edges,
+        ("run_id", "src", "dst", "kind", "asserter", "bound_us", "facets"),
         [
             (run_id, src, dst, kind, ctx.asserter, t, dumps(facets))
             for (src, dst, kind), facets in found.edges.items()
         ],
+        "ON CONFLICT (run_id, src, dst, kind) DO UPDATE SET bound_us = excluded.bound_us "
+        "WHERE excluded.bound_us < run_edges.bound_us",
     )

@@ -6,11 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, String, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 from threadline.store.codec import dumps, ident, loads, merge_timed, stable_uuid, unwrap_timed
 from threadline.store.rawsql import RawSql
+from threadline.store.tables import changes
+
+_MAX_PARAMS = 999
+"""Parameters per multi-row statement: within every SQLite build's limit (and PostgreSQL's)."""
 
 __all__ = [
     "Ctx",
@@ -54,6 +58,7 @@ class Ctx:
     asserter: int = 0
     touched: set[tuple[str, int, int | None]] = field(default_factory=set)
     sql: RawSql = field(init=False)
+    _groups: dict[tuple[str, tuple[str, ...]], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.sql = RawSql(self.conn)
@@ -65,11 +70,52 @@ class Ctx:
     def flush_changes(self) -> None:
         """Write the notes of the current event to the change feed."""
         if self.touched:
-            self.sql.many(
-                "INSERT INTO changes (seq, kind, ref, since_us) VALUES (?, ?, ?, ?)",
+            self.insert_values(
+                changes,
+                ("seq", "kind", "ref", "since_us"),
                 [(self.seq, k, r, s) for k, r, s in self.touched],
             )
             self.touched.clear()
+
+    def insert_values(
+        self, table: Table, names: tuple[str, ...], rows: Sequence[Sequence[Any]], tail: str = ""
+    ) -> None:
+        """Insert rows with multi-row ``VALUES`` (a round trip per chunk, not per row).
+
+        ``tail`` (an ``ON CONFLICT`` clause) must not meet the same key twice in one
+        statement: PostgreSQL refuses to update a row twice in one command.
+        """
+        group = self._group(table, names)
+        per = max(1, _MAX_PARAMS // len(names))
+        for start in range(0, len(rows), per):
+            chunk = rows[start : start + per]
+            self.sql.run(
+                f"INSERT INTO {table.name} ({', '.join(names)}) "
+                f"VALUES {', '.join([group] * len(chunk))} {tail}",
+                [value for row in chunk for value in row],
+            )
+
+    def _group(self, table: Table, names: tuple[str, ...]) -> str:
+        """Return one row's placeholders; PostgreSQL gets each column's type.
+
+        In a multi-row ``VALUES`` a column whose parameters are all NULL would otherwise
+        be typed ``text`` and refused by an integer column. Strings cast to ``text``, so a
+        too-long value still fails on the column instead of being cut by the cast.
+        """
+        found = self._groups.get((table.name, names))
+        if found is None:
+            if self.dialect == "postgresql":
+                types = [
+                    "text"
+                    if isinstance(table.c[n].type, String)
+                    else table.c[n].type.compile(dialect=self.conn.dialect)
+                    for n in names
+                ]
+                found = "(" + ", ".join(f"CAST(? AS {t})" for t in types) + ")"
+            else:
+                found = "(" + ", ".join("?" * len(names)) + ")"
+            self._groups[(table.name, names)] = found
+        return found
 
     def flush_spans(self) -> None:
         """Write the entity spans (times, un-hiding) widened since the last flush.
@@ -98,12 +144,7 @@ class Ctx:
     def insert_ignore(self, table: Table, rows: Sequence[dict[str, Any]], keys: list[str]) -> None:
         """Insert rows, skipping any whose key already exists."""
         for names, params in _by_columns(rows):
-            self.sql.many(
-                f"INSERT INTO {table.name} ({', '.join(names)}) "
-                f"VALUES ({', '.join('?' * len(names))}) "
-                f"ON CONFLICT ({', '.join(keys)}) DO NOTHING",
-                params,
-            )
+            self.insert_values(table, names, params, f"ON CONFLICT ({', '.join(keys)}) DO NOTHING")
 
     def upsert_latest(
         self, table: Table, rows: Sequence[dict[str, Any]], keys: list[str], columns: list[str]
@@ -119,13 +160,17 @@ class Ctx:
             f"(excluded.event_time_us, excluded.event_key) > ({name}.event_time_us, "
             f"{name}.event_key)"
         )
+        tail = f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets} WHERE {newer}"
         for names, params in _by_columns(rows):
-            self.sql.many(
-                f"INSERT INTO {name} ({', '.join(names)}) "
-                f"VALUES ({', '.join('?' * len(names))}) "
-                f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets} WHERE {newer}",
-                params,
-            )
+            positions = [names.index(k) for k in keys]
+            if len({tuple(p[i] for i in positions) for p in params}) == len(params):
+                self.insert_values(table, names, params, tail)
+            else:  # a key twice: one statement per row applies them in order
+                self.sql.many(
+                    f"INSERT INTO {name} ({', '.join(names)}) "
+                    f"VALUES ({', '.join('?' * len(names))}) {tail}",
+                    params,
+                )
 
 
 def _by_columns(rows: Sequence[dict[str, Any]]) -> list[tuple[tuple[str, ...], list[list[Any]]]]:
