@@ -136,3 +136,22 @@ def test_texts_rank_nodes_by_reference_and_leave_older_generations_unchanged() -
     assert second.described(nodes).tolist() == [True, True, True, False]
     assert second.missing(nodes).tolist() == [9]
     assert second.tail[7] == b'"namespace":"%b","name":"c"},' % NS.encode()
+
+
+def test_encoded_lineage_equals_the_general_answer_over_many_join_blocks(
+    service: LineageService,
+) -> None:
+    wide = run_event(
+        RunState.COMPLETE,
+        1,
+        run="fan",
+        job=("etl", "fan"),
+        inputs=[inp(NS, "raw.wide")],
+        outputs=[out(NS, f"part.{i:04d}") for i in range(1_500)],
+    )
+    _ingest(service, [wide])
+    for ref, nodes in ((f"dataset:{NS}:part.0042", 3), (f"dataset:{NS}:raw.wide", 1_502)):
+        opts = QueryOptions("both", 20, limit=10_000)
+        encoded = service.lineage_encoded(ref, opts)
+        assert encoded == _general(service, ref, opts)
+        assert encoded is not None and len(orjson.loads(encoded)["nodes"]) == nodes

