@@ -189,6 +189,11 @@ def free_port() -> int:
 @pytest.fixture
 def live_server(settings: Settings) -> Iterator[str]:
     """A real uvicorn server on 127.0.0.1 serving the fresh database; yields its base URL."""
+    yield from run_server(settings)
+
+
+def run_server(settings: Settings) -> Iterator[str]:
+    """Run a real uvicorn server on 127.0.0.1 in a thread; yield its base URL, then stop it."""
     import uvicorn
 
     from threadline.api import create_app

@@ -8,8 +8,6 @@ with ``CI`` set they fail instead, so a CI run cannot pass without them.
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +16,7 @@ import httpx
 import orjson
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import run_server
 from threadline.settings import Settings
 from threadline.web.ui import ui_index
 
@@ -58,24 +56,8 @@ def post_events(base: str, events: list[dict[str, Any]]) -> None:
 
 def serve(database: Path) -> Iterator[str]:
     """Run a real uvicorn server on 127.0.0.1 over a fresh SQLite store; yield its base URL."""
-    import uvicorn
-
-    from threadline.api import create_app
-
     settings = Settings(database_url=f"sqlite:///{database}", sqlite_synchronous="NORMAL")
-    port = free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("test server did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=20)
+    yield from run_server(settings)
 
 
 class Console:
