@@ -178,22 +178,29 @@ def _search(start: Start, opts: QueryOptions, *, collect_edges: bool) -> list[tu
     for down in (True, False):
         if opts.direction == ("upstream" if down else "downstream"):
             continue
-        found = _bfs(start, opts, down=down, deadline=deadline, collect_edges=False)
+        found = search_from(start, opts, down=down, deadline=deadline, collect_edges=False)
         if collect_edges:  # the edges of a complete traversal, found after it at C speed
             edges = edges_reached(
                 start.graph, found, down=down, max_depth=opts.depth, as_of=opts.as_of
             )
             if edges is None:
-                found = _bfs(start, opts, down=down, deadline=deadline, collect_edges=True)
+                found = search_from(start, opts, down=down, deadline=deadline, collect_edges=True)
             else:
                 found = replace(found, edges=edges)
         parts.append((down, found))
     return parts
 
 
-def _bfs(
-    start: Start, opts: QueryOptions, *, down: bool, deadline: float, collect_edges: bool
+def search_from(
+    start: Start,
+    opts: QueryOptions,
+    *,
+    down: bool,
+    deadline: float,
+    collect_edges: bool = True,
+    parents: bool = False,
 ) -> Reach:
+    """Traverse one direction from a start, bounded by the options' depth, time and limit."""
     return bfs(
         start.graph,
         start.roots,
@@ -204,7 +211,7 @@ def _bfs(
         limit=opts.limit,
         deadline=deadline,
         collect_edges=collect_edges,
-        parents=False,
+        parents=parents,
     )
 
 

@@ -12,9 +12,9 @@ from sqlalchemy import Connection
 from threadline.errors import InvalidParameter
 from threadline.index import IndexState
 from threadline.index.loader import KIND_NAMES
-from threadline.index.traverse import Reach, bfs
+from threadline.index.traverse import Reach
 from threadline.model import LineageEdge, LineageNode, Resolved
-from threadline.queries.lineage import Start, describe, start_for
+from threadline.queries.lineage import describe, search_from, start_for
 from threadline.queries.options import QueryOptions
 
 PATH_COUNT_CAP = 10_000
@@ -42,19 +42,6 @@ class PathCount:
     count: int
     capped: bool  # the count reached the cap: there are at least this many
     timed_out: bool  # the time budget ran out while counting: there are at least this many
-
-
-def _search(start: Start, opts: QueryOptions, down: bool, deadline: float) -> Reach:
-    return bfs(
-        start.graph,
-        start.roots,
-        down=down,
-        max_depth=opts.depth,
-        as_of=opts.as_of,
-        blocked=start.blocked,
-        limit=opts.limit,
-        deadline=deadline,
-    )
 
 
 def _shortest(found: Reach, targets: set[int]) -> list[int]:
@@ -196,16 +183,17 @@ def path(
     reason: str | None = None
     for direction in directions:
         down = direction == "downstream"
-        found = _search(start, opts, down, deadline)
+        found = search_from(start, opts, down=down, deadline=deadline, parents=True)
         reason = reason or found.reason
         chain = _shortest(found, targets)
         if not chain:
             continue
-        back = _search(
+        back = search_from(
             replace(start, roots=sorted(targets & set(found.nodes.tolist()))),
             opts,
-            not down,
-            deadline,
+            down=not down,
+            deadline=deadline,
+            parents=True,
         )
         reason = reason or back.reason
         to_target = dict(zip(back.nodes.tolist(), back.depths.tolist(), strict=True))

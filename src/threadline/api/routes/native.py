@@ -67,33 +67,9 @@ async def options(
 ) -> QueryOptions:
     """Validate the traversal parameters of the lineage and impact routes.
 
-    Async only so that FastAPI runs it on the event loop: it is a few microseconds of
-    parsing, and a sync dependency would cost a thread hop per request.
+    The parameter dependencies are async only so that FastAPI runs them on the event loop:
+    they are a few microseconds of parsing, and a sync one would cost a thread hop.
     """
-    return _parse(
-        direction=direction,
-        depth=depth,
-        as_of=as_of,
-        granularity=granularity,
-        kinds=kinds,
-        namespaces=namespaces,
-        limit=limit,
-        budget_ms=budget_ms,
-    )
-
-
-def _parse(
-    *,
-    direction: str,
-    depth: int,
-    as_of: str | None,
-    granularity: str,
-    kinds: list[str] | None,
-    namespaces: list[str] | None,
-    limit: int,
-    budget_ms: int,
-) -> QueryOptions:
-    """Parse the traversal parameters (the lineage, impact, path and diff routes share it)."""
     return QueryOptions.parse(
         direction=direction,
         depth=depth,
@@ -106,7 +82,7 @@ def _parse(
     )
 
 
-def path_options(
+async def path_options(
     direction: str = DIRECTION,
     depth: int = DEPTH,
     as_of: str | None = AS_OF,
@@ -117,19 +93,19 @@ def path_options(
     namespaces: list[str] | None = _hidden(),
 ) -> QueryOptions:
     """Validate the path route's parameters (it refuses the node filters)."""
-    return _parse(
+    return QueryOptions.parse(
         direction=direction,
         depth=depth,
         as_of=as_of,
         granularity=granularity,
-        kinds=kinds,
-        namespaces=namespaces,
+        kinds=_split(kinds),
+        namespaces=_split(namespaces),
         limit=limit,
         budget_ms=budget_ms,
     )
 
 
-def diff_options(
+async def diff_options(
     direction: str = Query(
         "both", description="Around the node: upstream, downstream or both", examples=["upstream"]
     ),
@@ -145,13 +121,13 @@ def diff_options(
     as_of: str | None = _hidden(),
 ) -> QueryOptions:
     """Validate the diff route's parameters (it refuses as_of: it compares two times)."""
-    return _parse(
+    return QueryOptions.parse(
         direction=direction,
         depth=depth,
         as_of=as_of,
         granularity="entity",
-        kinds=kinds,
-        namespaces=namespaces,
+        kinds=_split(kinds),
+        namespaces=_split(namespaces),
         limit=limit,
         budget_ms=budget_ms,
     )
