@@ -15,7 +15,6 @@ def node_json(node: LineageNode) -> dict[str, Any]:
         "id": node.id,
         "type": node.type,
         "kind": node.kind,
-        "depth": node.depth,
         "namespace": node.namespace,
         "name": node.name,
     }
@@ -23,6 +22,8 @@ def node_json(node: LineageNode) -> dict[str, Any]:
         value = getattr(node, key)
         if value is not None:
             out[key] = value
+    # Last, so that pre-encoded answers hold one piece per node (``queries.encoded``).
+    out["depth"] = node.depth
     return out
 
 

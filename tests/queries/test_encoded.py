@@ -135,7 +135,8 @@ def test_texts_rank_nodes_by_reference_and_leave_older_generations_unchanged() -
     assert first.described(nodes).tolist() == [True, False, False, False]
     assert second.described(nodes).tolist() == [True, True, True, False]
     assert second.missing(nodes).tolist() == [9]
-    assert second.tail[7] == b'"namespace":"%b","name":"c"},' % NS.encode()
+    assert second.rest[7] == b',"namespace":"%b","name":"c","depth":' % NS.encode()
+    assert second.body_kind[[2, 4, 7, 1]].tolist() == [-1, -1, -1, -1]
 
 
 def test_encoded_lineage_equals_the_general_answer_over_many_join_blocks(
@@ -155,3 +156,19 @@ def test_encoded_lineage_equals_the_general_answer_over_many_join_blocks(
         encoded = service.lineage_encoded(ref, opts)
         assert encoded == _general(service, ref, opts)
         assert encoded is not None and len(orjson.loads(encoded)["nodes"]) == nodes
+
+
+def test_texts_build_bodies_for_the_kinds_given_and_again_when_codes_are_renamed() -> None:
+    texts = Texts.empty("e").with_rows([(0, "dataset", NS, "a"), (1, "job", "etl", "x")])
+    nodes = np.array([0, 1], dtype=np.int64)
+    built = texts.with_kinds(nodes, np.array([1, 2], np.int32), ("", "table", "training"))
+    prefix = b'{"id":"dataset:%b:a","type":"dataset","kind":"table",' % NS.encode()
+    assert built.body[0] == prefix + b'"namespace":"%b","name":"a","depth":' % NS.encode()
+    assert built.body[1].startswith(b'{"id":"job:etl:x","type":"job","kind":"training",')
+    assert not built.stale(nodes, np.array([1, 2], np.int32))
+    assert built.stale(nodes, np.array([1, 1], np.int32))
+    # A new index may number the kinds afresh: code 1 now names "model".
+    renamed = built.with_kinds(nodes[:1], np.array([1], np.int32), ("", "model"))
+    assert b'"kind":"model"' in renamed.body[0]
+    assert renamed.body_kind.tolist() == [1, -1]
+    assert built.body_kind.tolist() == [1, 2]  # the older generation is unchanged

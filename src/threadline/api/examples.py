@@ -25,9 +25,9 @@ def _node(ref: str, depth: int) -> dict[str, Any]:
         "id": ref,
         "type": kind,
         "kind": kind,
-        "depth": depth,
         "namespace": namespace,
         "name": name,
+        "depth": depth,
     }
 
 

@@ -24,6 +24,7 @@ from threadline.refs import format_ref
 from threadline.store.rawsql import RawSql
 
 Objects = npt.NDArray[np.object_]
+Kinds = tuple[npt.NDArray[np.uint16], tuple[str, ...]]
 G = TypeVar("G", bound=np.generic)
 
 
@@ -31,14 +32,20 @@ G = TypeVar("G", bound=np.generic)
 class Texts:
     """The encoded pieces of the nodes known so far, by node id (one immutable generation).
 
-    ``head`` is ``{"id":…,"type":…,"kind":``, ``tail`` is ``"namespace":…,"name":…},``,
-    ``source`` is ``{"source":…,"target":``; ``rank`` orders nodes by reference.
+    ``body`` is a node's whole object up to its depth, ``{"id":…,"type":…,"kind":…,
+    "namespace":…,"name":…,"depth":``, for the semantic kind ``body_kind`` (a code of
+    ``kind_names``; -1 when not built yet); ``lead`` and ``rest`` are the parts around the
+    kind, to build it again when the kind changes. ``source`` is ``{"source":…,"target":``;
+    ``rank`` orders nodes by reference.
     """
 
     epoch: str
     known: npt.NDArray[np.bool_]
-    head: Objects
-    tail: Objects
+    lead: Objects
+    rest: Objects
+    body: Objects
+    body_kind: npt.NDArray[np.int32]
+    kind_names: tuple[str, ...]
     ref_json: Objects
     source: Objects
     rank: npt.NDArray[np.int64]
@@ -50,7 +57,21 @@ class Texts:
         """Return a generation without nodes."""
         none = np.zeros(0, dtype=np.object_)
         ints = np.zeros(0, dtype=np.int64)
-        return cls(epoch, np.zeros(0, np.bool_), none, none, none, none, ints, none, ints)
+        no_kind = np.zeros(0, dtype=np.int32)
+        return cls(
+            epoch,
+            np.zeros(0, np.bool_),
+            none,
+            none,
+            none,
+            no_kind,
+            (),
+            none,
+            none,
+            ints,
+            none,
+            ints,
+        )
 
     def missing(self, nodes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         """Return the sorted distinct node ids among ``nodes`` that have no text yet."""
@@ -67,7 +88,7 @@ class Texts:
         """Return a copy holding these (node id, type, namespace, name) rows too."""
         size = max(self.known.size, max(row[0] for row in rows) + 1)
         known = _grown(self.known, size, False)
-        head, tail = _grown(self.head, size, None), _grown(self.tail, size, None)
+        lead, rest = _grown(self.lead, size, None), _grown(self.rest, size, None)
         ref_json, source = _grown(self.ref_json, size, None), _grown(self.source, size, None)
         added = sorted(
             (format_ref(kind, ns, name), node, kind, ns, name) for node, kind, ns, name in rows
@@ -75,8 +96,8 @@ class Texts:
         for ref, node, kind, namespace, name in added:
             encoded = orjson.dumps(ref)
             known[node], ref_json[node] = True, encoded
-            head[node] = b'{"id":%b,"type":"%b","kind":' % (encoded, kind.encode())
-            tail[node] = b'"namespace":%b,"name":%b},' % (
+            lead[node] = b'{"id":%b,"type":"%b","kind":' % (encoded, kind.encode())
+            rest[node] = b',"namespace":%b,"name":%b,"depth":' % (
                 orjson.dumps(namespace),
                 orjson.dumps(name),
             )
@@ -87,7 +108,56 @@ class Texts:
         sorted_ids = np.insert(self.sorted_ids, at, np.array([a[1] for a in added], np.int64))
         rank = np.zeros(size, dtype=np.int64)
         rank[sorted_ids] = np.arange(sorted_ids.size, dtype=np.int64)
-        return Texts(self.epoch, known, head, tail, ref_json, source, rank, sorted_refs, sorted_ids)
+        return Texts(
+            self.epoch,
+            known,
+            lead,
+            rest,
+            _grown(self.body, size, None),
+            _grown(self.body_kind, size, -1),
+            self.kind_names,
+            ref_json,
+            source,
+            rank,
+            sorted_refs,
+            sorted_ids,
+        )
+
+    def stale(self, nodes: npt.NDArray[np.int64], kinds: npt.NDArray[np.int32]) -> bool:
+        """Say whether a described node's body was built for another kind than ``kinds``."""
+        return bool((self.body_kind[nodes] != kinds).any())
+
+    def with_kinds(
+        self, nodes: npt.NDArray[np.int64], kinds: npt.NDArray[np.int32], names: tuple[str, ...]
+    ) -> Texts:
+        """Return a copy whose bodies of these described nodes are built for these kinds.
+
+        ``names`` maps kind codes to names; a code keeps its name while the index lives, and
+        a new index may number kinds afresh, so bodies of other names are built again.
+        """
+        body, body_kind = self.body.copy(), self.body_kind.copy()
+        if names[: len(self.kind_names)] != self.kind_names:
+            body_kind[:] = -1
+        stale = nodes[body_kind[nodes] != kinds]
+        codes = kinds[body_kind[nodes] != kinds]
+        kind_json = np.empty(len(names), dtype=np.object_)
+        kind_json[:] = [orjson.dumps(name) for name in names]
+        body[stale] = self.lead[stale] + kind_json[codes] + self.rest[stale]
+        body_kind[stale] = codes
+        return Texts(
+            self.epoch,
+            self.known,
+            self.lead,
+            self.rest,
+            body,
+            body_kind,
+            names,
+            self.ref_json,
+            self.source,
+            self.rank,
+            self.sorted_refs,
+            self.sorted_ids,
+        )
 
 
 def _grown(values: npt.NDArray[G], size: int, fill: object) -> npt.NDArray[G]:
@@ -104,11 +174,16 @@ class NodeText:
         self._lock = threading.Lock()
         self._texts = Texts.empty("")
 
-    def ensure(self, conn: Connection, epoch: str, nodes: npt.NDArray[np.int64]) -> Texts:
+    def ensure(
+        self, conn: Connection, epoch: str, nodes: npt.NDArray[np.int64], kinds: Kinds
+    ) -> Texts:
         """Return texts of this epoch holding every node the store describes among ``nodes``.
 
-        The nodes not encoded yet are read in one batched read per table.
+        The nodes not encoded yet are read in one batched read per table; their bodies,
+        and those of nodes whose semantic kind changed, are built for the kinds ``kinds``
+        (the index's codes by node id, and the codes' names).
         """
+        codes, names = kinds
         with self._lock:
             texts = self._texts
             if texts.epoch != epoch:
@@ -118,6 +193,10 @@ class NodeText:
                 rows = _read(RawSql(conn), missing.tolist())
                 if rows:
                     texts = texts.with_rows(rows)
+            described = nodes[texts.described(nodes)]
+            now = codes[described].astype(np.int32)
+            if texts.kind_names != names[: len(texts.kind_names)] or texts.stale(described, now):
+                texts = texts.with_kinds(described, now, names)
             self._texts = texts
             return texts
 
