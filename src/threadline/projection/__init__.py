@@ -11,10 +11,11 @@ from threadline.projection import columns
 from threadline.projection.admin import project_admin
 from threadline.projection.context import Ctx, ident, stable_uuid
 from threadline.projection.datasetfacets import project_dataset
-from threadline.projection.edges import resweep
+from threadline.projection.edges import flush_sweeps, resweep
 from threadline.projection.entities import job_id
 from threadline.projection.jobversions import refresh_job_version, refresh_latest_run
 from threadline.projection.models import project_predictions
+from threadline.projection.prefetch import prefetch
 from threadline.projection.runio import add_input, add_output
 from threadline.projection.runs import (
     apply_nominal_time,
@@ -30,8 +31,12 @@ from threadline.projection.versions import event_version
 def project(conn: Connection, events: Sequence[tuple[ParsedEvent, int]]) -> None:
     """Project events (already appended to the log, with their sequence numbers)."""
     ctx = Ctx(conn)
-    for event, seq in events:
+    read_ahead = True
+    for at, (event, seq) in enumerate(events):
         ctx.seq = seq
+        if read_ahead:
+            prefetch(ctx, _until_admin(events, at))
+            read_ahead = False
         if event.kind is EventKind.RUN:
             _run_event(ctx, event)
         elif event.kind is EventKind.JOB:
@@ -39,10 +44,28 @@ def project(conn: Connection, events: Sequence[tuple[ParsedEvent, int]]) -> None
         elif event.kind is EventKind.DATASET:
             _dataset_event(ctx, event)
         elif event.admin is not None:
-            ctx.flush_spans()  # an admin event may hide what the pending spans un-hide
+            _flush(ctx)  # an admin event may hide what the pending spans un-hide
             project_admin(ctx, event.admin, event.event_time_us)
+            read_ahead = True
         ctx.flush_changes()
+    _flush(ctx)
+
+
+def _flush(ctx: Ctx) -> None:
+    """Write what the events so far deferred: entity spans, edge sweeps, derived columns."""
     ctx.flush_spans()
+    flush_sweeps(ctx)
+    ctx.flush_later()
+
+
+def _until_admin(events: Sequence[tuple[ParsedEvent, int]], start: int) -> list[ParsedEvent]:
+    """Return the events from ``start`` up to the next admin event."""
+    found = []
+    for event, _seq in events[start:]:
+        if event.admin is not None:
+            break
+        found.append(event)
+    return found
 
 
 def _io(

@@ -57,9 +57,7 @@ def _hide(ctx: Ctx, target: dict[str, Any]) -> None:
             ctx.conn.execute(update(table).where(table.c.namespace_id == ns).values(is_hidden=True))
             for row in rows:
                 ctx.touch("node", int(row.id))
-        ctx.namespaces.clear()
-        ctx.datasets.clear()
-        ctx.jobs.clear()
+        ctx.forget()
         return
     node = _node(ctx, target)
     if node is None:

@@ -14,7 +14,7 @@ from typing import Any
 from threadline.model import DatasetRecord
 from threadline.openlineage.checks import is_deleted
 from threadline.projection.context import Ctx, dumps
-from threadline.projection.entities import dataset_id, field_id, job_id
+from threadline.projection.entities import dataset_id, ensure_fields, field_id, job_id
 from threadline.store.tables import run_edges
 
 
@@ -42,20 +42,30 @@ def _transform(item: dict[str, Any], entry: dict[str, Any] | None = None) -> dic
     return out
 
 
-def _source_field(ctx: Ctx, item: dict[str, Any], t: int, found: Assertions) -> int:
-    source = dataset_id(ctx, item["namespace"], item["name"], t)
-    found.extra_inputs[source] = None
-    return field_id(ctx, source, item["field"])
-
-
 def column_lineage(ctx: Ctx, target: int, facet: dict[str, Any], t: int, found: Assertions) -> None:
     """Collect the edges of a ``columnLineage`` facet on dataset ``target``."""
-    for out_field, entry in (facet.get("fields") or {}).items():
-        dst = field_id(ctx, target, out_field)
-        for item in entry.get("inputFields") or []:
-            found.edge(_source_field(ctx, item, t, found), dst, "column", _transform(item, entry))
-    for item in facet.get("dataset") or []:
-        found.edge(_source_field(ctx, item, t, found), target, "column_dataset", _transform(item))
+    fields: dict[str, Any] = facet.get("fields") or {}
+    linked = [
+        (out_field, entry, item)
+        for out_field, entry in fields.items()
+        for item in entry.get("inputFields") or []
+    ]
+    wide: list[dict[str, Any]] = facet.get("dataset") or []
+    sources = [dataset_id(ctx, i["namespace"], i["name"], t) for _o, _e, i in linked]
+    wide_sources = [dataset_id(ctx, i["namespace"], i["name"], t) for i in wide]
+    # Every field this facet names, created together (targets first, then sources).
+    wanted: list[tuple[int, str, str | None]] = [(target, f, None) for f in fields]
+    wanted += [(s, i["field"], None) for s, (_o, _e, i) in zip(sources, linked, strict=True)]
+    wanted += [(s, i["field"], None) for s, i in zip(wide_sources, wide, strict=True)]
+    ensure_fields(ctx, wanted)
+    for source, (out_field, entry, item) in zip(sources, linked, strict=True):
+        found.extra_inputs[source] = None
+        src, dst = field_id(ctx, source, item["field"]), field_id(ctx, target, out_field)
+        found.edge(src, dst, "column", _transform(item, entry))
+    for source, item in zip(wide_sources, wide, strict=True):
+        found.extra_inputs[source] = None
+        src = field_id(ctx, source, item["field"])
+        found.edge(src, target, "column_dataset", _transform(item))
 
 
 def _lineage_source(

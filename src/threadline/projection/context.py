@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, String, Table
 from sqlalchemy.dialects import postgresql, sqlite
@@ -19,6 +19,7 @@ _MAX_PARAMS = 999
 __all__ = [
     "Ctx",
     "EntityState",
+    "IoRow",
     "dumps",
     "ident",
     "loads",
@@ -38,6 +39,19 @@ class EntityState:
     hidden: bool
 
 
+class IoRow(NamedTuple):
+    """What a projection transaction knows of a ``run_io`` row it read or wrote.
+
+    An input's ``version_id`` may have been re-bound since (``versions``); only an
+    output's is ever read back.
+    """
+
+    version_id: int | None
+    bound_us: int
+    explicit_version: str | None
+    facets: str
+
+
 @dataclass(slots=True)
 class Ctx:
     """Everything one projection transaction shares: connection and identity caches."""
@@ -48,24 +62,53 @@ class Ctx:
     jobs: dict[str, EntityState] = field(default_factory=dict)
     fields: dict[tuple[int, str], int] = field(default_factory=dict)
     fields_loaded: set[int] = field(default_factory=set)
+    absent: set[tuple[str, str]] = field(default_factory=set)
     stale_spans: dict[str, dict[int, EntityState]] = field(default_factory=dict)
     runs: dict[str, int] = field(default_factory=dict)
     run_asserters: dict[int, int | None] = field(default_factory=dict)
     fresh_runs: set[int] = field(default_factory=set)
-    fresh_io: set[tuple[int, int, str]] = field(default_factory=set)
+    io_rows: dict[tuple[int, int, str], IoRow] = field(default_factory=dict)
+    versions: dict[tuple[int, str], list[Any]] = field(default_factory=dict)
     idents: dict[int, str] = field(default_factory=dict)
     seq: int = 0
     asserter: int = 0
     touched: set[tuple[str, int, int | None]] = field(default_factory=set)
+    sweeps: dict[int, int] = field(default_factory=dict)
+    later: dict[tuple[str, tuple[Any, ...]], None] = field(default_factory=dict)
     sql: RawSql = field(init=False)
     _groups: dict[tuple[str, tuple[str, ...]], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.sql = RawSql(self.conn)
 
+    def forget(self) -> None:
+        """Drop the cached entities (an admin event changed rows behind the caches)."""
+        self.namespaces.clear()
+        self.datasets.clear()
+        self.jobs.clear()
+        self.absent.clear()
+
     def touch(self, kind: str, ref: int, since_us: int | None = None) -> None:
         """Note that this event's projection changed something the lineage index holds."""
         self.touched.add((kind, ref, since_us))
+
+    def refresh_later(self, sql: str, params: tuple[Any, ...]) -> None:
+        """Run a statement that recomputes a derived column once, when the batch is done.
+
+        Only for statements that set a column from the rows it is derived from and that
+        nothing in the projection reads: running one once at the end gives the same row
+        as running it after every event that asked for it.
+        """
+        self.later[(sql, params)] = None
+
+    def flush_later(self) -> None:
+        """Run the deferred refreshes: one ``executemany`` per statement."""
+        groups: dict[str, list[tuple[Any, ...]]] = {}
+        for sql, params in self.later:
+            groups.setdefault(sql, []).append(params)
+        self.later.clear()
+        for sql, rows in groups.items():
+            self.sql.many(sql, rows)
 
     def flush_changes(self) -> None:
         """Write the notes of the current event to the change feed."""

@@ -9,7 +9,7 @@ from sqlalchemy import or_, select, tuple_, update
 from threadline.model import DatasetRecord
 from threadline.openlineage.checks import is_deleted
 from threadline.projection.context import Ctx, dumps, ident, loads
-from threadline.projection.entities import dataset_id, field_id
+from threadline.projection.entities import dataset_id, ensure_fields, field_id
 from threadline.projection.models import project_registry
 from threadline.store.tables import (
     dataset_facets,
@@ -132,7 +132,8 @@ def _refresh_fields(ctx: Ctx, ds: int) -> None:
     for flat in history:
         latest.update({f["path"]: f for f in flat})
     current = {f["path"] for f in history[-1]}
-    ids = {path: field_id(ctx, ds, path, f["name"]) for path, f in latest.items()}
+    ensure_fields(ctx, [(ds, path, f["name"]) for path, f in latest.items()])
+    ids = {path: field_id(ctx, ds, path) for path in latest}
     ctx.sql.run("UPDATE dataset_fields SET in_schema = ? WHERE dataset_id = ?", (False, ds))
     ctx.sql.many(
         "UPDATE dataset_fields SET type = ?, description = ?, ordinal = ?, parent_id = ?, "

@@ -99,8 +99,25 @@ def _statements(ctx: Ctx, asserter: int, since: int) -> list[tuple[int, str, set
 
 
 def resweep(ctx: Ctx, asserter: int, since: int) -> None:
-    """Recompute the asserter's edges from time ``since`` onwards."""
+    """Have the asserter's edges recomputed from time ``since`` on, when the batch is done.
+
+    Nothing in the projection reads ``edges``, and a sweep from the earliest time any
+    event of the batch asked for gives the edges that one sweep per event would.
+    """
     ctx.touch("asserter", asserter)
+    known = ctx.sweeps.get(asserter)
+    ctx.sweeps[asserter] = since if known is None else min(known, since)
+
+
+def flush_sweeps(ctx: Ctx) -> None:
+    """Run the sweeps the events of the batch asked for."""
+    for asserter, since in ctx.sweeps.items():
+        _sweep(ctx, asserter, since)
+    ctx.sweeps.clear()
+
+
+def _sweep(ctx: Ctx, asserter: int, since: int) -> None:
+    """Recompute the asserter's edges from time ``since`` onwards."""
     ctx.sql.run("DELETE FROM edges WHERE asserter = ? AND valid_from_us >= ?", (asserter, since))
     ctx.sql.run(
         "UPDATE edges SET valid_to_us = NULL, to_run = NULL "

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 
 from sqlalchemy import Table
 
 from threadline.projection.context import Ctx, EntityState, ident
-from threadline.store.tables import datasets, jobs, namespaces
+from threadline.store.tables import dataset_fields, datasets, jobs, namespaces
+
+_CHUNK = 500
+"""Values per multi-row statement of this module (within every SQLite build's limit)."""
 
 
 def _new_node(ctx: Ctx, kind: str) -> int:
@@ -30,11 +33,16 @@ def _entity(
     """
     state = cache.get(key)
     if state is None:
-        row = ctx.sql.first(
-            f"SELECT id, created_us, updated_us, is_hidden FROM {table.name} WHERE ident = ?",
-            (key,),
+        row = (
+            None
+            if (table.name, key) in ctx.absent  # read ahead (see ``prefetch``): not there
+            else ctx.sql.first(
+                f"SELECT id, created_us, updated_us, is_hidden FROM {table.name} WHERE ident = ?",
+                (key,),
+            )
         )
         if row is None:
+            ctx.absent.discard((table.name, key))
             state = EntityState(create(), t, t, False)
             cache[key] = state
             return state.id
@@ -106,21 +114,60 @@ def job_id(ctx: Ctx, namespace: str, name: str, t: int) -> int:
 
 def field_id(ctx: Ctx, dataset: int, path: str, name: str | None = None) -> int:
     """Return the node id of a dataset field (``a.b`` for nested), creating it if needed."""
-    key = ident(path)
-    cached = ctx.fields.get((dataset, key))
+    cached = ctx.fields.get((dataset, ident(path)))
     if cached is not None:
         return cached
-    if dataset not in ctx.fields_loaded:  # one read for all its fields, not one per field
-        rows = ctx.sql.all("SELECT ident, id FROM dataset_fields WHERE dataset_id = ?", (dataset,))
-        ctx.fields.update({(dataset, str(f)): int(i) for f, i in rows})
-        ctx.fields_loaded.add(dataset)
-    found = ctx.fields.get((dataset, key))
-    if found is None:
-        found = _new_node(ctx, "field")
-        ctx.sql.run(
-            "INSERT INTO dataset_fields (id, dataset_id, ident, path, name, in_schema) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (found, dataset, key, path, name or path, False),
+    ensure_fields(ctx, [(dataset, path, name)])
+    return ctx.fields[(dataset, ident(path))]
+
+
+def load_fields(ctx: Ctx, datasets_: Iterable[int]) -> None:
+    """Read the fields of datasets not read yet: one statement for all of them."""
+    wanted = [ds for ds in dict.fromkeys(datasets_) if ds not in ctx.fields_loaded]
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        rows = ctx.sql.all(
+            "SELECT dataset_id, ident, id FROM dataset_fields "
+            f"WHERE dataset_id IN ({', '.join('?' * len(chunk))})",
+            chunk,
         )
-    ctx.fields[(dataset, key)] = int(found)
-    return int(found)
+        ctx.fields.update({(int(ds), str(f)): int(i) for ds, f, i in rows})
+        ctx.fields_loaded.update(chunk)
+
+
+def ensure_fields(ctx: Ctx, wanted: Sequence[tuple[int, str, str | None]]) -> None:
+    """Create the fields (dataset, path, name) that do not exist yet, a few statements for all.
+
+    New fields get ids in the order they are first wanted, as one call per field would.
+    """
+    load_fields(ctx, [ds for ds, _path, _name in wanted])
+    missing: dict[tuple[int, str], tuple[str, str]] = {}
+    for ds, path, name in wanted:
+        wanted_key = (ds, ident(path))
+        if wanted_key not in ctx.fields and wanted_key not in missing:
+            missing[wanted_key] = (path, name or path)
+    if not missing:
+        return
+    ids = new_nodes(ctx, "field", len(missing))
+    rows = []
+    for ((ds, key), (path, name)), node in zip(missing.items(), ids, strict=True):
+        ctx.fields[(ds, key)] = node
+        rows.append((node, ds, key, path, name, False))
+    ctx.insert_values(
+        dataset_fields, ("id", "dataset_id", "ident", "path", "name", "in_schema"), rows
+    )
+
+
+def new_nodes(ctx: Ctx, kind: str, count: int) -> list[int]:
+    """Create ``count`` nodes of a kind; return their ids in ascending (creation) order."""
+    ids: list[int] = []
+    for start in range(0, count, _CHUNK):
+        size = min(_CHUNK, count - start)
+        rows = ctx.sql.all(
+            f"INSERT INTO nodes (kind) VALUES {', '.join(['(?)'] * size)} RETURNING id",
+            [kind] * size,
+        )
+        ids.extend(sorted(int(row[0]) for row in rows))  # RETURNING's order is unspecified
+    for node in ids:
+        ctx.touch("node", node)
+    return ids

@@ -67,7 +67,7 @@ def refresh_job_version(ctx: Ctx, run_id: int, job: int) -> None:
     _date_version(ctx, version_id)
     if old_version is not None and old_version != version_id:
         _drop_if_unused(ctx, int(old_version))
-    ctx.sql.run(
+    ctx.refresh_later(
         "UPDATE jobs SET current_version_id = (SELECT r.job_version_id FROM runs r "
         "WHERE r.job_id = ? AND r.job_version_id IS NOT NULL "
         "ORDER BY r.start_us DESC, r.uuid DESC LIMIT 1) WHERE id = ?",
@@ -108,7 +108,7 @@ def _version_row(
 
 def _date_version(ctx: Ctx, version_id: int) -> None:
     """Date a job version by the earliest run that uses it."""
-    ctx.sql.run(
+    ctx.refresh_later(
         "UPDATE job_versions SET created_us = (SELECT min(r.start_us) FROM runs r "
         "WHERE r.job_version_id = ?) WHERE id = ?",
         (version_id, version_id),
@@ -128,7 +128,7 @@ def _drop_if_unused(ctx: Ctx, version_id: int) -> None:
 
 def refresh_latest_run(ctx: Ctx, job: int) -> None:
     """Point the job at its newest run (by start time)."""
-    ctx.sql.run(
+    ctx.refresh_later(
         "UPDATE jobs SET latest_run_id = (SELECT r.id FROM runs r WHERE r.job_id = ? "
         "AND r.kind = 'run' AND r.start_us IS NOT NULL "
         "ORDER BY r.start_us DESC, r.uuid DESC LIMIT 1) WHERE id = ?",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
-from threadline.projection.context import Ctx, merge_timed
+from threadline.projection.context import Ctx, IoRow, merge_timed
 from threadline.projection.versions import explicit_version, input_version, output_version
 
 _INSERT = (
@@ -13,22 +13,27 @@ _INSERT = (
 )
 
 
-class _Io(NamedTuple):
-    version_id: int | None
-    bound_us: int
-    explicit_version: str | None
-    facets: str
-
-
-def _existing(ctx: Ctx, run_id: int, ds: int, direction: str) -> _Io | None:
-    if run_id in ctx.fresh_runs and (run_id, ds, direction) not in ctx.fresh_io:
-        return None  # a run created by this transaction has only the rows it inserted
+def _existing(ctx: Ctx, run_id: int, ds: int, direction: str) -> IoRow | None:
+    key = (run_id, ds, direction)
+    known = ctx.io_rows.get(key)
+    if known is not None or run_id in ctx.fresh_runs:
+        return known  # a run created by this transaction has only the rows it inserted
     row = ctx.sql.first(
         "SELECT version_id, bound_us, explicit_version, facets FROM run_io "
         "WHERE run_id = ? AND dataset_id = ? AND direction = ?",
-        (run_id, ds, direction),
+        key,
     )
-    return _Io(*row) if row is not None else None
+    if row is None:
+        return None
+    ctx.io_rows[key] = found = IoRow(*row)
+    return found
+
+
+def _set(ctx: Ctx, row: IoRow, key: tuple[int, int, str], values: dict[str, Any]) -> None:
+    """Write changed columns of a row, and remember them."""
+    if values:
+        ctx.sql.update("run_io", values, _where(*key))
+        ctx.io_rows[key] = row._replace(**values)
 
 
 def _where(run_id: int, ds: int, direction: str) -> dict[str, Any]:
@@ -56,7 +61,7 @@ def add_input(
         )
         facets_in = merge_timed(None, io_facets, t, key) or "{}"
         ctx.sql.run(_INSERT, (run_id, ds, "in", ctx.asserter, version_id, t, named, facets_in))
-        ctx.fresh_io.add((run_id, ds, "in"))
+        ctx.io_rows[(run_id, ds, "in")] = IoRow(version_id, t, named, facets_in)
         return
     values: dict[str, Any] = {}
     merged = merge_timed(row.facets, io_facets, t, key)
@@ -74,8 +79,7 @@ def add_input(
         values["version_id"], values["explicit_version"] = input_version(
             ctx, ds, run_id=run_id, t=bound, facets=facets, key=key
         )
-    if values:
-        ctx.sql.update("run_io", values, _where(run_id, ds, "in"))
+    _set(ctx, row, (run_id, ds, "in"), values)
 
 
 def add_output(
@@ -104,7 +108,7 @@ def add_output(
         named = explicit_version(facets)
         facets_out = merge_timed(None, io_facets, t, key) or "{}"
         ctx.sql.run(_INSERT, (run_id, ds, "out", ctx.asserter, version_id, t, named, facets_out))
-        ctx.fresh_io.add((run_id, ds, "out"))
+        ctx.io_rows[(run_id, ds, "out")] = IoRow(version_id, t, named, facets_out)
         return version_id
     values: dict[str, Any] = {}
     merged = merge_timed(row.facets, io_facets, t, key)
@@ -118,6 +122,5 @@ def add_output(
         and (row.explicit_version is None and explicit_version(facets) is not None)
     ):
         values["version_id"], values["explicit_version"] = version_id, explicit_version(facets)
-    if values:
-        ctx.sql.update("run_io", values, _where(run_id, ds, "out"))
+    _set(ctx, row, (run_id, ds, "out"), values)
     return version_id

@@ -39,11 +39,16 @@ def _upsert_version(
     facets: dict[str, Any] | None,
     key: str,
 ) -> int:
-    row = ctx.sql.first(
-        "SELECT id, created_us, run_id, facets FROM dataset_versions "
-        "WHERE dataset_id = ? AND ident = ?",
-        (ds, ident_key),
-    )
+    # Only this function writes these (non-implicit) versions: what it read or wrote
+    # earlier in the transaction is still what the row holds.
+    row = ctx.versions.get((ds, ident_key))
+    if row is None:
+        found_row = ctx.sql.first(
+            "SELECT id, created_us, run_id, facets FROM dataset_versions "
+            "WHERE dataset_id = ? AND ident = ?",
+            (ds, ident_key),
+        )
+        row = list(found_row) if found_row is not None else None
     merged = merge_timed(row[3] if row else None, facets or {}, t, key)
     if row is None:
         version_id = int(
@@ -53,8 +58,10 @@ def _upsert_version(
                 (ds, ident_key, version, t, run_id, False, explicit, merged or "{}"),
             )
         )
+        ctx.versions[(ds, ident_key)] = [version_id, t, run_id, merged or "{}"]
         _versions_changed(ctx, ds, t)
         return version_id
+    ctx.versions[(ds, ident_key)] = row
     found, created_us, found_run = int(row[0]), int(row[1]), row[2]
     values: dict[str, Any] = {}
     if merged is not None:
@@ -67,6 +74,9 @@ def _upsert_version(
         values["run_id"] = run_id
     if values:
         ctx.sql.update("dataset_versions", values, {"id": found})
+        row[1] = values.get("created_us", row[1])
+        row[2] = values.get("run_id", row[2])
+        row[3] = values.get("facets", row[3])
     if "created_us" in values:
         _versions_changed(ctx, ds, t)
     return found
@@ -236,7 +246,7 @@ def _versions_changed(ctx: Ctx, ds: int, t: int) -> None:
         (ds, t),
     )
     _settle_implicit(ctx, ds)
-    ctx.sql.run(
+    ctx.refresh_later(
         "UPDATE datasets SET current_version_id = (SELECT v.id FROM dataset_versions v "
         f"WHERE v.dataset_id = ? AND v.implicit = {false} "
         "ORDER BY v.created_us DESC, v.version DESC LIMIT 1) WHERE id = ?",
