@@ -50,10 +50,10 @@ def pick_roots(g: LineageGraph, sizes: tuple[int, ...]) -> list[tuple[int, int]]
     return [(r, cones[r]) for r in (min(cones, key=lambda s: abs(cones[s] - t)) for t in sizes)]
 
 
-def path_for(g: LineageGraph, root: int) -> str:
-    """Return the request path of the whole downstream cone of a graph node."""
+def path_for(g: LineageGraph, root: int, depth: int = 1000) -> str:
+    """Return the request path of the downstream cone of a graph node (whole by default)."""
     query = urllib.parse.urlencode(
-        {"node": ref_of(g, root), "direction": "downstream", "depth": 1000, "limit": 1_000_000}
+        {"node": ref_of(g, root), "direction": "downstream", "depth": depth, "limit": 1_000_000}
     )
     return f"/api/threadline/v1/lineage?{query}"
 
@@ -144,6 +144,8 @@ def compare(
             for _ in range(reps):
                 times["threadline"].append(timed(mine, path)[0])
                 times["bare"].append(timed(bare, f"/{i}")[0])
+            if i == 0:
+                fixed_cost(console, mine, path_for(g, roots[0][0], depth=0), times["bare"], reps)
             for q, name in ((50, "p50"), (95, "p95")):
                 t, b = percentile(times["threadline"], q), percentile(times["bare"], q)
                 ratio = t / b
@@ -155,6 +157,20 @@ def compare(
     finally:
         bare.close()
     return verdicts
+
+
+def fixed_cost(console: Console, mine: Served, path: str, bare: list[float], reps: int) -> None:
+    """Print what an answer of the root alone costs against the bare app's smallest answer.
+
+    What a request costs whatever its answer's size (the framework, the thread hop, the read
+    snapshot, the root's lookup) is a floor under every ratio of row 3: this prints it.
+    """
+    alone = [timed(mine, path)[0] for _ in range(reps)]
+    t, b = percentile(alone, 50), percentile(bare, 50)
+    console.print(
+        f"INFO  the root alone (depth 0), p50 {ms(t)}: {t / b:.2f}x the bare app's smallest "
+        f"answer above ({ms(b)}), the cost of a request whatever its answer's size"
+    )
 
 
 if __name__ == "__main__":
