@@ -25,7 +25,7 @@ from threadline.projection.runs import (
     run_row,
     store_facets,
 )
-from threadline.projection.versions import event_version
+from threadline.projection.versions import event_version, flush_rebinds
 
 
 def project(conn: Connection, events: Sequence[tuple[ParsedEvent, int]]) -> None:
@@ -47,15 +47,18 @@ def project(conn: Connection, events: Sequence[tuple[ParsedEvent, int]]) -> None
             _flush(ctx)  # an admin event may hide what the pending spans un-hide
             project_admin(ctx, event.admin, event.event_time_us)
             read_ahead = True
-        ctx.flush_changes()
+        ctx.end_event()
     _flush(ctx)
 
 
 def _flush(ctx: Ctx) -> None:
-    """Write what the events so far deferred: entity spans, edge sweeps, derived columns."""
+    """Write what the events so far deferred (each flush may need the ones before it)."""
     ctx.flush_spans()
+    flush_rebinds(ctx)
+    columns.flush_edges(ctx)
     flush_sweeps(ctx)
     ctx.flush_later()
+    ctx.flush_changes()
 
 
 def _until_admin(events: Sequence[tuple[ParsedEvent, int]], start: int) -> list[ParsedEvent]:

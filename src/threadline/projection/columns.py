@@ -169,16 +169,26 @@ def collect(
 
 
 def store_edges(ctx: Ctx, run_id: int, found: Assertions, t: int) -> None:
-    """Record a run's asserted edges: the first description of each, the earliest time."""
-    if not found.edges:
-        return
-    ctx.insert_values(  # one row per key: found.edges is a dict
+    """Record a run's asserted edges: the first description of each, the earliest time.
+
+    They are written when the batch is done (``flush_edges``): only the edge sweeps,
+    which run then too, read them.
+    """
+    for (src, dst, kind), facets in found.edges.items():
+        known = ctx.run_edges.get((run_id, src, dst, kind))
+        if known is None:
+            ctx.run_edges[(run_id, src, dst, kind)] = [ctx.asserter, t, dumps(facets)]
+        elif t < known[1]:
+            known[1] = t
+
+
+def flush_edges(ctx: Ctx) -> None:
+    """Write the run edges of the batch, one row per key."""
+    ctx.insert_values(
         run_edges,
         ("run_id", "src", "dst", "kind", "asserter", "bound_us", "facets"),
-        [
-            (run_id, src, dst, kind, ctx.asserter, t, dumps(facets))
-            for (src, dst, kind), facets in found.edges.items()
-        ],
+        [(*key, *rest) for key, rest in ctx.run_edges.items()],
         "ON CONFLICT (run_id, src, dst, kind) DO UPDATE SET bound_us = excluded.bound_us "
         "WHERE excluded.bound_us < run_edges.bound_us",
     )
+    ctx.run_edges.clear()

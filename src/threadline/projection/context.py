@@ -74,6 +74,9 @@ class Ctx:
     asserter: int = 0
     touched: set[tuple[str, int, int | None]] = field(default_factory=set)
     sweeps: dict[int, int] = field(default_factory=dict)
+    rebinds: dict[int, int] = field(default_factory=dict)
+    run_edges: dict[tuple[int, int, int, str], list[Any]] = field(default_factory=dict)
+    change_rows: list[tuple[int, str, int, int | None]] = field(default_factory=list)
     later: dict[tuple[str, tuple[Any, ...]], None] = field(default_factory=dict)
     sql: RawSql = field(init=False)
     _groups: dict[tuple[str, tuple[str, ...]], str] = field(default_factory=dict)
@@ -110,15 +113,16 @@ class Ctx:
         for sql, rows in groups.items():
             self.sql.many(sql, rows)
 
+    def end_event(self) -> None:
+        """Keep the notes of the current event for the change feed."""
+        self.change_rows += [(self.seq, k, r, s) for k, r, s in self.touched]
+        self.touched.clear()
+
     def flush_changes(self) -> None:
-        """Write the notes of the current event to the change feed."""
-        if self.touched:
-            self.insert_values(
-                changes,
-                ("seq", "kind", "ref", "since_us"),
-                [(self.seq, k, r, s) for k, r, s in self.touched],
-            )
-            self.touched.clear()
+        """Write the notes of the events so far to the change feed, one statement per chunk."""
+        assert not self.touched, "notes are taken by events, not by deferred writes"
+        self.insert_values(changes, ("seq", "kind", "ref", "since_us"), self.change_rows)
+        self.change_rows.clear()
 
     def insert_values(
         self, table: Table, names: tuple[str, ...], rows: Sequence[Sequence[Any]], tail: str = ""

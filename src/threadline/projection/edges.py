@@ -38,64 +38,88 @@ def _in_list(ids: list[int]) -> str:
     return _marks(len(ids))
 
 
-def _listings(
-    ctx: Ctx, asserter: int, since: int | None, runs_in: list[int] | None = None
-) -> list[tuple[int, str, Key]]:
-    """Return (time, run uuid, key) of the edge listings of some runs, or of an asserter.
+Listing = tuple[int, str, Key]
+"""(time, run uuid, edge key) of one edge a run listed."""
 
-    With ``runs_in``, every listing of those runs; otherwise every listing of the
-    asserter bound at or after ``since``.
-    """
-    if runs_in is not None:
-        io_where, edge_where = (
-            f"io.run_id IN ({_in_list(runs_in)})",
-            f"re.run_id IN ({_in_list(runs_in)})",
-        )
-        params: tuple[Any, ...] = tuple(runs_in)
-    else:
-        io_where, edge_where = (
-            "io.asserter = ? AND io.bound_us >= ?",
-            "re.asserter = ? AND re.bound_us >= ?",
-        )
-        params = (asserter, since)
-    found: list[tuple[int, str, Key]] = []
-    for bound, uuid, dataset, direction in ctx.sql.all(
-        "SELECT io.bound_us, r.uuid, io.dataset_id, io.direction FROM run_io io "
-        f"JOIN runs r ON r.id = io.run_id WHERE {io_where}",
+_CHUNK = 300
+"""Asserters swept per group of statements (within SQLite's parameter limit)."""
+
+
+def _listings_since(ctx: Ctx, since: dict[int, int]) -> dict[int, list[Listing]]:
+    """Return each asserter's edge listings bound at or after its ``since``."""
+    ids = list(since)
+    params = (*ids, min(since.values()))  # the earliest bound for all, then each its own
+    found: dict[int, list[Listing]] = {a: [] for a in ids}
+    for bound, uuid, dataset, direction, asserter in ctx.sql.all(
+        "SELECT io.bound_us, r.uuid, io.dataset_id, io.direction, io.asserter FROM run_io io "
+        f"JOIN runs r ON r.id = io.run_id WHERE io.asserter IN ({_in_list(ids)}) "
+        "AND io.bound_us >= ?",
         params,
     ):
-        found.append((int(bound), str(uuid), _io_key(asserter, int(dataset), str(direction))))
-    for bound, uuid, src, dst, kind in ctx.sql.all(
-        "SELECT re.bound_us, r.uuid, re.src, re.dst, re.kind FROM run_edges re "
-        f"JOIN runs r ON r.id = re.run_id WHERE {edge_where}",
+        if bound >= since[asserter]:
+            key = _io_key(int(asserter), int(dataset), str(direction))
+            found[asserter].append((int(bound), str(uuid), key))
+    for bound, uuid, src, dst, kind, asserter in ctx.sql.all(
+        "SELECT re.bound_us, r.uuid, re.src, re.dst, re.kind, re.asserter FROM run_edges re "
+        f"JOIN runs r ON r.id = re.run_id WHERE re.asserter IN ({_in_list(ids)}) "
+        "AND re.bound_us >= ?",
         params,
     ):
-        found.append((int(bound), str(uuid), (int(src), int(dst), str(kind))))
+        if bound >= since[asserter]:
+            found[asserter].append((int(bound), str(uuid), (int(src), int(dst), str(kind))))
     return found
 
 
-def _statements(ctx: Ctx, asserter: int, since: int) -> list[tuple[int, str, set[Key]]]:
-    """Return (time, run uuid, full key set) of every full statement at or after ``since``."""
+def _listings_of_runs(ctx: Ctx, runs: dict[int, int]) -> list[tuple[int, Listing]]:
+    """Return (run id, listing) of every listing of some runs (run id -> its asserter)."""
+    found: list[tuple[int, Listing]] = []
+    ids = list(runs)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for run, bound, uuid, dataset, direction in ctx.sql.all(
+            "SELECT io.run_id, io.bound_us, r.uuid, io.dataset_id, io.direction FROM run_io io "
+            f"JOIN runs r ON r.id = io.run_id WHERE io.run_id IN ({_in_list(chunk)})",
+            chunk,
+        ):
+            key = _io_key(runs[run], int(dataset), str(direction))
+            found.append((int(run), (int(bound), str(uuid), key)))
+        for run, bound, uuid, src, dst, kind in ctx.sql.all(
+            "SELECT re.run_id, re.bound_us, r.uuid, re.src, re.dst, re.kind FROM run_edges re "
+            f"JOIN runs r ON r.id = re.run_id WHERE re.run_id IN ({_in_list(chunk)})",
+            chunk,
+        ):
+            found.append((int(run), (int(bound), str(uuid), (int(src), int(dst), str(kind)))))
+    return found
+
+
+def _statements(ctx: Ctx, since: dict[int, int]) -> dict[int, list[tuple[int, str, set[Key]]]]:
+    """Return each asserter's full statements at or after its ``since``.
+
+    A statement is (time, run uuid, the full key set the run listed up to then).
+    """
+    ids = list(since)
+    earliest = min(since.values())
     rows = ctx.sql.all(
-        "SELECT id, uuid, kind, ended_us, start_us FROM runs WHERE asserter_id = ? AND "
+        "SELECT id, uuid, kind, ended_us, start_us, asserter_id FROM runs "
+        f"WHERE asserter_id IN ({_in_list(ids)}) AND "
         "((kind = 'run' AND state = 'COMPLETE' AND ended_us >= ?) "
         f"OR (kind IN ({_marks(len(FULL_STATEMENT_KINDS))}) AND start_us >= ?))",
-        (asserter, since, *FULL_STATEMENT_KINDS, since),
+        (*ids, earliest, *FULL_STATEMENT_KINDS, earliest),
     )
-    if not rows:
-        return []
-    when = {
-        int(run): (int(ended if kind == "run" else started), str(uuid))
-        for run, uuid, kind, ended, started in rows
-    }
-    keys: dict[str, set[Key]] = defaultdict(set)
-    by_uuid = {uuid: t for t, uuid in when.values()}
-    ids = list(when)
-    for start in range(0, len(ids), 500):
-        for bound, uuid, key in _listings(ctx, asserter, None, ids[start : start + 500]):
-            if bound <= by_uuid[uuid]:
-                keys[uuid].add(key)
-    return [(t, uuid, keys[uuid]) for t, uuid in when.values()]
+    when: dict[int, tuple[int, str]] = {}
+    owner: dict[int, int] = {}
+    for run, uuid, kind, ended, started, asserter in rows:
+        t = int(ended if kind == "run" else started)
+        if t >= since[asserter]:
+            when[int(run)], owner[int(run)] = (t, str(uuid)), int(asserter)
+    keys: dict[int, set[Key]] = defaultdict(set)
+    for run, (bound, _uuid, key) in _listings_of_runs(ctx, owner):
+        if bound <= when[run][0]:
+            keys[run].add(key)
+    found: dict[int, list[tuple[int, str, set[Key]]]] = {a: [] for a in ids}
+    for run, (t, uuid) in when.items():
+        found[owner[run]].append((t, uuid, keys[run]))
+    return found
 
 
 def resweep(ctx: Ctx, asserter: int, since: int) -> None:
@@ -110,48 +134,70 @@ def resweep(ctx: Ctx, asserter: int, since: int) -> None:
 
 
 def flush_sweeps(ctx: Ctx) -> None:
-    """Run the sweeps the events of the batch asked for."""
-    for asserter, since in ctx.sweeps.items():
-        _sweep(ctx, asserter, since)
+    """Run the sweeps the events of the batch asked for, a few hundred asserters at a time."""
+    asked = list(ctx.sweeps.items())
     ctx.sweeps.clear()
+    for start in range(0, len(asked), _CHUNK):
+        _sweep(ctx, dict(asked[start : start + _CHUNK]))
 
 
-def _sweep(ctx: Ctx, asserter: int, since: int) -> None:
-    """Recompute the asserter's edges from time ``since`` onwards."""
-    ctx.sql.run("DELETE FROM edges WHERE asserter = ? AND valid_from_us >= ?", (asserter, since))
-    ctx.sql.run(
+def _sweep(ctx: Ctx, since: dict[int, int]) -> None:
+    """Recompute each asserter's edges from its time ``since`` onwards."""
+    pairs = list(since.items())
+    ctx.sql.many("DELETE FROM edges WHERE asserter = ? AND valid_from_us >= ?", pairs)
+    ctx.sql.many(
         "UPDATE edges SET valid_to_us = NULL, to_run = NULL "
         "WHERE asserter = ? AND valid_to_us >= ?",
-        (asserter, since),
+        pairs,
     )
-    open_edges: dict[Key, int | dict[str, Any]] = {
-        (src, dst, kind): int(edge)
-        for edge, src, dst, kind in ctx.sql.all(
-            "SELECT id, src, dst, kind FROM edges WHERE asserter = ? AND valid_to_us IS NULL",
-            (asserter,),
-        )
-    }
+    open_edges: dict[int, dict[Key, int | dict[str, Any]]] = {a: {} for a in since}
+    for edge, src, dst, kind, asserter in ctx.sql.all(
+        "SELECT id, src, dst, kind, asserter FROM edges "
+        f"WHERE asserter IN ({_in_list(list(since))}) AND valid_to_us IS NULL",
+        list(since),
+    ):
+        open_edges[asserter][(src, dst, kind)] = int(edge)
+    listings = _listings_since(ctx, since)
+    statements = _statements(ctx, since)
+    closed: list[tuple[int, int, str]] = []
+    lasting: list[tuple[Any, ...]] = []
+    for asserter in since:
+        timeline: list[tuple[int, int, str, Any]] = [
+            (t, 0, uuid, {key}) for t, uuid, key in listings[asserter]
+        ]
+        timeline += [(t, 1, uuid, keys) for t, uuid, keys in statements[asserter]]
+        _replay(asserter, timeline, open_edges[asserter], closed, lasting)
+    ctx.sql.many(
+        "UPDATE edges SET valid_to_us = ?, to_run = ? WHERE id = ?",
+        [(t, uuid, edge_id) for edge_id, t, uuid in closed],
+    )
+    ctx.sql.many(
+        "INSERT INTO edges (src, dst, kind, asserter, valid_from_us, from_run, valid_to_us, "
+        "to_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        lasting,
+    )
+
+
+def _replay(
+    asserter: int,
+    timeline: list[tuple[int, int, str, Any]],
+    open_edges: dict[Key, int | dict[str, Any]],
+    closed: list[tuple[int, int, str]],
+    lasting: list[tuple[Any, ...]],
+) -> None:
+    """Replay one asserter's listings and statements over its open edges.
+
+    Appends (edge id, time, run) of open edges retired to ``closed`` and the rows of new
+    edges to ``lasting``.
+    """
     # Listings open edges; at the same time, listings come before a full statement.
-    timeline: list[tuple[int, int, str, Any]] = [
-        (t, 0, uuid, {key}) for t, uuid, key in _listings(ctx, asserter, since)
-    ]
-    timeline += [(t, 1, uuid, keys) for t, uuid, keys in _statements(ctx, asserter, since)]
     timeline.sort(key=lambda item: (item[0], item[1], item[2], sorted(item[3])))
     opened: list[dict[str, Any]] = []
-    closed: list[tuple[int, int, str]] = []
     for t, full, uuid, keys in timeline:
         for key in keys:
             if key not in open_edges:
-                fresh = {
-                    "src": key[0],
-                    "dst": key[1],
-                    "kind": key[2],
-                    "asserter": asserter,
-                    "valid_from_us": t,
-                    "from_run": uuid,
-                    "valid_to_us": None,
-                    "to_run": None,
-                }
+                fresh = {"key": key, "valid_from_us": t, "from_run": uuid, "valid_to_us": None}
+                fresh["to_run"] = None
                 open_edges[key] = fresh
                 opened.append(fresh)
         if full and keys:
@@ -161,28 +207,9 @@ def _sweep(ctx: Ctx, asserter: int, since: int) -> None:
                     edge["valid_to_us"], edge["to_run"] = t, uuid
                 else:
                     closed.append((edge, t, uuid))
-    ctx.sql.many(
-        "UPDATE edges SET valid_to_us = ?, to_run = ? WHERE id = ?",
-        [(t, uuid, edge_id) for edge_id, t, uuid in closed],
-    )
     # An edge opened and retired at the same instant was never valid: it is not kept.
-    lasting = [
-        e for e in opened if e["valid_to_us"] is None or e["valid_to_us"] > e["valid_from_us"]
+    lasting += [
+        (*e["key"], asserter, e["valid_from_us"], e["from_run"], e["valid_to_us"], e["to_run"])
+        for e in opened
+        if e["valid_to_us"] is None or e["valid_to_us"] > e["valid_from_us"]
     ]
-    ctx.sql.many(
-        "INSERT INTO edges (src, dst, kind, asserter, valid_from_us, from_run, valid_to_us, "
-        "to_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                e["src"],
-                e["dst"],
-                e["kind"],
-                asserter,
-                e["valid_from_us"],
-                e["from_run"],
-                e["valid_to_us"],
-                e["to_run"],
-            )
-            for e in lasting
-        ],
-    )

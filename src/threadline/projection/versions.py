@@ -209,27 +209,45 @@ def input_version(
     return (int(resolved) if resolved is not None else _implicit_version(ctx, ds, t)), None
 
 
-def _settle_implicit(ctx: Ctx, ds: int) -> None:
-    """Date the implicit version by its earliest reader, or drop it when nobody reads it."""
-    implicit = ctx.sql.scalar(
-        "SELECT id FROM dataset_versions WHERE dataset_id = ? AND ident = 'implicit'", (ds,)
-    )
-    if implicit is None:
-        return
-    first_read = ctx.sql.scalar(
-        "SELECT min(bound_us) FROM run_io WHERE version_id = ?", (implicit,)
-    )
-    if first_read is None:
-        ctx.sql.run("DELETE FROM dataset_versions WHERE id = ?", (implicit,))
-    else:
-        ctx.sql.run(
-            "UPDATE dataset_versions SET created_us = ? WHERE id = ?", (first_read, implicit)
+def _settle_implicit(ctx: Ctx, datasets: list[int]) -> None:
+    """Date implicit versions by their earliest reader, or drop the ones nobody reads."""
+    for start in range(0, len(datasets), 500):
+        chunk = datasets[start : start + 500]
+        rows = ctx.sql.all(
+            "SELECT v.id, (SELECT min(io.bound_us) FROM run_io io WHERE io.version_id = v.id) "
+            "FROM dataset_versions v WHERE v.ident = 'implicit' "
+            f"AND v.dataset_id IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        )
+        ctx.sql.many(
+            "DELETE FROM dataset_versions WHERE id = ?",
+            [(found,) for found, first_read in rows if first_read is None],
+        )
+        ctx.sql.many(
+            "UPDATE dataset_versions SET created_us = ? WHERE id = ?",
+            [(first_read, found) for found, first_read in rows if first_read is not None],
         )
 
 
 def _versions_changed(ctx: Ctx, ds: int, t: int) -> None:
-    """Re-bind inputs read at or after ``t`` and refresh the dataset's current version."""
+    """Have inputs read at or after ``t`` re-bound, when the batch is done.
+
+    Only the re-binding itself reads an input's bound version back (to settle the
+    implicit version); new inputs are resolved against the versions as they are. So
+    re-binding once, from the earliest time any event asked for, binds every input as
+    re-binding after each event would.
+    """
     ctx.touch("inputs", ds, t)
+    known = ctx.rebinds.get(ds)
+    ctx.rebinds[ds] = t if known is None else min(known, t)
+
+
+def flush_rebinds(ctx: Ctx) -> None:
+    """Re-bind the inputs the events of the batch asked for; refresh current versions."""
+    if not ctx.rebinds:
+        return
+    asked = list(ctx.rebinds.items())
+    ctx.rebinds.clear()
     false = _false(ctx)
     resolved = _RESOLVE.format(
         ds="run_io.dataset_id",
@@ -238,17 +256,18 @@ def _versions_changed(ctx: Ctx, ds: int, t: int) -> None:
         run="run_io.run_id",
         distinct=_distinct(ctx),
     )
-    ctx.sql.run(
+    ctx.sql.many(
         f"UPDATE run_io SET version_id = coalesce(({resolved}), run_io.version_id) "
         "WHERE run_io.dataset_id = ? AND run_io.direction = 'in' "
         "AND run_io.explicit_version IS NULL AND run_io.version_id IS NOT NULL "
         "AND run_io.bound_us >= ?",
-        (ds, t),
+        asked,
     )
-    _settle_implicit(ctx, ds)
-    ctx.refresh_later(
-        "UPDATE datasets SET current_version_id = (SELECT v.id FROM dataset_versions v "
-        f"WHERE v.dataset_id = ? AND v.implicit = {false} "
-        "ORDER BY v.created_us DESC, v.version DESC LIMIT 1) WHERE id = ?",
-        (ds, ds),
-    )
+    _settle_implicit(ctx, [ds for ds, _t in asked])
+    for ds, _t in asked:
+        ctx.refresh_later(
+            "UPDATE datasets SET current_version_id = (SELECT v.id FROM dataset_versions v "
+            f"WHERE v.dataset_id = ? AND v.implicit = {false} "
+            "ORDER BY v.created_us DESC, v.version DESC LIMIT 1) WHERE id = ?",
+            (ds, ds),
+        )
