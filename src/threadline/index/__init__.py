@@ -16,8 +16,8 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import Connection
 
-from threadline.index import loader
-from threadline.index.graph import Base, Edge, Graph
+from threadline.index import bulk, loader
+from threadline.index.graph import I64, Base, Edge, Graph, edge_columns
 from threadline.store import Store
 
 
@@ -45,6 +45,29 @@ class Nodes:
             np.zeros(0, np.bool_),
             np.zeros(0, np.int32),
             ("",),
+        )
+
+    @classmethod
+    def from_columns(cls, columns: dict[str, I64], kind_names: tuple[str, ...]) -> Nodes:
+        """Return the table of every node, from ``loader.load_node_columns``: no Python per node."""
+        ids = columns["id"]
+        size = int(ids.max()) + 1 if ids.size else 0
+
+        def scatter(name: str, dtype: type[np.generic], fill: int) -> np.ndarray:
+            array = np.full(size, fill, dtype=dtype)
+            array[ids] = columns[name]
+            return array
+
+        hidden = scatter("hidden", np.bool_, 0)
+        return cls(
+            scatter("type", np.uint8, 0),
+            scatter("kind", np.uint16, 0),
+            scatter("namespace", np.int32, -1),
+            hidden,
+            scatter("deleted", np.bool_, 0),
+            scatter("dataset", np.int32, -1),
+            kind_names,
+            frozenset(np.flatnonzero(hidden).tolist()),
         )
 
     def with_rows(self, rows: Sequence[tuple[int, int, str, int, bool, bool, int]]) -> Nodes:
@@ -100,6 +123,24 @@ class Versions:
             np.zeros(0, np.int32),
             np.zeros(0, np.int64),
             np.zeros(0, np.uint8),
+        )
+
+    @classmethod
+    def from_columns(cls, versions: dict[str, I64], runs: dict[str, I64]) -> Versions:
+        """Return the table of every version and run, from the loader's columns."""
+
+        def scatter(ids: I64, values: I64, dtype: type[np.generic], fill: int) -> np.ndarray:
+            array = np.full(int(ids.max()) + 1 if ids.size else 0, fill, dtype=dtype)
+            array[ids] = values
+            return array
+
+        vid, rid = versions["id"], runs["id"]
+        return cls(
+            scatter(vid, versions["dataset"], np.int32, -1),
+            scatter(vid, versions["created"], np.int64, 0),
+            scatter(rid, runs["job"], np.int32, -1),
+            scatter(rid, runs["start"], np.int64, 0),
+            scatter(rid, runs["state"], np.uint8, 0),
         )
 
     def with_rows(
@@ -198,30 +239,31 @@ class LineageIndex:
 
 
 def _full_load(conn: Connection, head: int, current_epoch: str) -> IndexState:
-    rows = loader.load_edge_rows(conn)
-    column = np.isin(rows[:, 2], list(loader.COLUMN_CODES))
-    renames = [edge for edges in loader.load_renames(conn).values() for edge in edges]
-    entity_rows = np.concatenate([rows[~column], np.array(renames, dtype=np.int64).reshape(-1, 6)])
-    nodes = Nodes.empty().with_rows(loader.node_rows(conn))
+    every = bulk.edge_columns(conn)
+    node_columns, kind_names = bulk.node_columns(conn)
+    nodes = Nodes.from_columns(node_columns, kind_names)
     n = nodes.type.size
-    version_edges = loader.load_version_edges(conn)
-    versions = Versions.empty().with_rows(loader.version_rows(conn), loader.run_rows(conn))
+    renamed = node_columns["id"][node_columns["renamed"] == 1].tolist()
+    renames = [e for edges in loader.load_renames(conn, renamed).values() for e in edges]
+    column = np.isin(every["kind"], list(loader.COLUMN_CODES))
+    entity_edges = every
+    if column.any() or renames:
+        extra = edge_columns(renames)
+        entity_edges = {k: np.concatenate([v[~column], extra[k]]) for k, v in every.items()}
+    versions = Versions.from_columns(bulk.version_columns(conn), bulk.run_columns(conn))
     vn = 2 * max(versions.dataset.size, versions.run_job.size) + 2
+    # The column graph's arrays cover only the node ids its edges touch (field nodes), not
+    # every node: most stores have far fewer column edges than nodes.
+    column_edges = {k: v[column] for k, v in every.items()}
     return IndexState(
         seq=head,
         epoch=current_epoch,
         nodes=nodes,
-        entity=Graph.from_base(Base.build(None, n, arrays=_columns(entity_rows))),
-        column=Graph.from_base(Base.build(None, n, arrays=_columns(rows[column]))),
-        version=Graph.from_base(Base.build(version_edges, vn)),
+        entity=Graph.from_base(Base.build(None, n, arrays=entity_edges), n),
+        column=Graph.from_base(Base.build(None, 0, arrays=column_edges), n),
+        version=Graph.from_base(Base.build(None, vn, arrays=bulk.version_edge_columns(conn)), vn),
         versions=versions,
     )
-
-
-def _columns(rows: npt.NDArray[np.int64]) -> dict[str, npt.NDArray[np.int64]]:
-    """Return edge rows (src, dst, kind, from, to, group) as the arrays ``Base`` builds from."""
-    names = ("src", "dst", "kind", "vfrom", "vto", "group")
-    return {name: rows[:, i] for i, name in enumerate(names)}
 
 
 def _apply_changes(conn: Connection, state: IndexState, head: int) -> IndexState:

@@ -7,23 +7,26 @@ base arrays, so readers traverse a consistent snapshot without locks. When the d
 grows past a fraction of the base, the next replacement compacts everything into a new
 base.
 
-Two adjacencies are kept: a *temporal* one over every edge (for ``as_of`` queries) and a
-*current* one over the open edges only (the common query), whose neighbour lists are read
-without any per-edge check for nodes untouched since the base was built.
+The base keeps its open edges and its retired edges in two parts (``part.Part``), each
+sorted by source with its in-adjacency beside: a current query reads the open part's
+neighbour lists without any per-edge check for nodes untouched since the base was built,
+and an ``as_of`` query reads both parts. A base position ``p`` is the open part's edge
+``p`` below ``open.size``, else the retired part's edge ``p - open.size``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
-OPEN = np.iinfo(np.int64).max
-I32 = npt.NDArray[np.int32]
-I64 = npt.NDArray[np.int64]
+from threadline.index.part import I32, I64, OPEN, Part
+
+COLUMNS = ("src", "dst", "kind", "vfrom", "vto", "group")
+__all__ = ["I32", "I64", "OPEN", "Base", "Edge", "Graph", "Views"]
 
 
 class Edge(NamedTuple):
@@ -37,16 +40,8 @@ class Edge(NamedTuple):
     group: int
 
 
-def _csr(keys: I32, n: int) -> tuple[I32, I32]:
-    """Return (ptr, order): ``order[ptr[k]:ptr[k+1]]`` are the positions with key ``k``."""
-    order = np.argsort(keys, kind="stable").astype(np.int32)
-    ptr = np.zeros(n + 1, dtype=np.int32)
-    np.cumsum(np.bincount(keys, minlength=n), out=ptr[1:])
-    return ptr, order
-
-
 class Views(NamedTuple):
-    """Memoryviews of the arrays: indexing one gives a Python int without numpy overhead."""
+    """Memoryviews of the open part's adjacency, for the traversal's hot Python loops."""
 
     cur_out_ptr: memoryview
     cur_out: memoryview
@@ -54,43 +49,21 @@ class Views(NamedTuple):
     cur_in_ptr: memoryview
     cur_in: memoryview
     cur_in_kind: memoryview
-    out_ptr: memoryview
-    out_pos: memoryview
-    in_ptr: memoryview
-    in_pos: memoryview
-    src: memoryview
-    dst: memoryview
-    kind: memoryview
-    vfrom: memoryview
-    vto: memoryview
 
-    @classmethod
-    def of(cls, arrays: dict[str, Any]) -> Views:
-        """Take views of the named arrays."""
-        return cls(*(memoryview(arrays[name]) for name in cls._fields))
+
+def edge_columns(edges: Sequence[Edge]) -> dict[str, np.ndarray]:
+    """Return edges as the parallel columns ``Base.build`` takes."""
+    rows = np.array(edges or [], dtype=np.int64).reshape(-1, 6)
+    return {name: rows[:, i] for i, name in enumerate(COLUMNS)}
 
 
 @dataclass(frozen=True, slots=True)
 class Base:
-    """The compacted edges as parallel arrays, with both adjacencies built."""
+    """The compacted edges: the open ones in one part, the retired ones in another."""
 
     n: int
-    src: I32
-    dst: I32
-    kind: npt.NDArray[np.uint8]
-    vfrom: I64
-    vto: I64
-    group: I32
-    out_ptr: I32
-    out_pos: I32
-    in_ptr: I32
-    in_pos: I32
-    cur_out_ptr: I32
-    cur_out: I32
-    cur_out_kind: npt.NDArray[np.uint8]
-    cur_in_ptr: I32
-    cur_in: I32
-    cur_in_kind: npt.NDArray[np.uint8]
+    open: Part
+    retired: Part
     views: Views
     # Neighbour tuples of nodes already traversed (current edges): a bounded, warm cache
     # that makes small traversals cost what a list-of-lists graph costs.
@@ -101,58 +74,87 @@ class Base:
     def build(
         cls, edges: Sequence[Edge] | None, n: int, arrays: dict[str, np.ndarray] | None = None
     ) -> Base:
-        """Build a base from edges (or ready parallel arrays) over node ids below ``n``."""
-        if arrays is None:
-            rows = np.array(edges or [], dtype=np.int64).reshape(-1, 6)
-            arrays = {
-                "src": rows[:, 0],
-                "dst": rows[:, 1],
-                "kind": rows[:, 2],
-                "vfrom": rows[:, 3],
-                "vto": rows[:, 4],
-                "group": rows[:, 5],
-            }
-        # Edges are kept in group order, so a group's edges are one searchsorted range.
-        by_group = np.argsort(np.asarray(arrays["group"]), kind="stable")
-        a: dict[str, Any] = {
-            name: np.ascontiguousarray(np.asarray(arrays[name])[by_group], dtype=dtype)
-            for name, dtype in (
-                ("src", np.int32),
-                ("dst", np.int32),
-                ("kind", np.uint8),
-                ("vfrom", np.int64),
-                ("vto", np.int64),
-                ("group", np.int32),
-            )
-        }
-        a["out_ptr"], a["out_pos"] = _csr(a["src"], n)
-        a["in_ptr"], a["in_pos"] = _csr(a["dst"], n)
-        current = a["vto"] == OPEN
-        cur_src, cur_dst, cur_kind = a["src"][current], a["dst"][current], a["kind"][current]
-        a["cur_out_ptr"], order = _csr(cur_src, n)
-        a["cur_out"], a["cur_out_kind"] = cur_dst[order], cur_kind[order]
-        a["cur_in_ptr"], order = _csr(cur_dst, n)
-        a["cur_in"], a["cur_in_kind"] = cur_src[order], cur_kind[order]
-        return cls(n=n, views=Views.of(a), **a)
+        """Build a base from edges (or ready parallel columns) over node ids below ``n``.
 
-    def positions_of(self, groups: Iterable[int]) -> I32:
+        ``n`` is a floor: the open part's pointer arrays cover every node id of its edges.
+        """
+        columns = arrays if arrays is not None else edge_columns(edges or [])
+        current = np.asarray(columns["vto"]) == OPEN
+        every = bool(current.all())
+        cur = Part.build(
+            {k: np.asarray(v) if every else np.asarray(v)[current] for k, v in columns.items()},
+            n,
+            open_=True,
+        )
+        old = Part.build({k: np.asarray(v)[~current] for k, v in columns.items()}, 0, open_=False)
+        v = cur.views
+        views = Views(v.out_ptr, v.dst, v.kind, v.in_ptr, v.in_src, v.in_kind)
+        return cls(n=cur.n, open=cur, retired=old, views=views)
+
+    @property
+    def size(self) -> int:
+        """Return the number of edges (open and retired)."""
+        return self.open.size + self.retired.size
+
+    @property
+    def parts(self) -> tuple[tuple[Part, int], tuple[Part, int]]:
+        """Return each part with the base position of its first edge."""
+        return (self.open, 0), (self.retired, self.open.size)
+
+    # Whole-graph columns by base position (decoded on each call; for whole-graph queries).
+    @property
+    def src(self) -> I32:
+        """Return every edge's source."""
+        return np.concatenate([self.open.src(), self.retired.src()])
+
+    @property
+    def dst(self) -> I32:
+        """Return every edge's destination."""
+        return np.concatenate([self.open.dst, self.retired.dst])
+
+    @property
+    def kind(self) -> npt.NDArray[np.uint8]:
+        """Return every edge's kind code."""
+        return np.concatenate([self.open.kind, self.retired.kind])
+
+    @property
+    def vfrom(self) -> I64:
+        """Return every edge's valid-from time."""
+        return np.concatenate([self.open.vfrom.decode(), self.retired.vfrom.decode()])
+
+    @property
+    def vto(self) -> I64:
+        """Return every edge's valid-to time (``OPEN`` while valid)."""
+        return np.concatenate([self.open.until(), self.retired.until()])
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """Return every edge as parallel columns by base position (times decoded)."""
+        first, second = self.open.columns(), self.retired.columns()
+        return {name: np.concatenate([first[name], second[name]]) for name in COLUMNS}
+
+    def positions_of(self, groups: Iterable[int]) -> I64:
         """Return the base positions of every edge in the given groups."""
-        wanted = np.fromiter(groups, dtype=np.int32)
-        if wanted.size == 0 or self.group.size == 0:
-            return np.zeros(0, dtype=np.int32)
-        left = np.searchsorted(self.group, wanted, side="left")
-        right = np.searchsorted(self.group, wanted, side="right")
-        parts = [np.arange(a, b, dtype=np.int32) for a, b in zip(left, right, strict=True) if b > a]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+        wanted = np.fromiter(groups, dtype=np.int64)
+        if wanted.size == 0 or self.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        # One vectorised pass over the groups: a few ms per million edges, and no group
+        # index to hold (the groups are only looked up when the log moves on).
+        return np.concatenate(
+            [np.flatnonzero(np.isin(part.group, wanted)) + start for part, start in self.parts]
+        )
+
+    def endpoints(self, positions: I64) -> tuple[I32, I32]:
+        """Return the sources and destinations of the edges at these base positions."""
+        split = self.open.size
+        first, second = positions[positions < split], positions[positions >= split] - split
+        src = np.concatenate([self.open.src(first), self.retired.src(second)])
+        dst = np.concatenate([self.open.dst[first], self.retired.dst[second]])
+        return src, dst
 
     @property
     def nbytes(self) -> int:
         """Return the memory held by the arrays."""
-        return sum(
-            getattr(self, name).nbytes
-            for name in self.__dataclass_fields__
-            if name not in ("n", "views", "cache_out", "cache_in")
-        )
+        return self.open.nbytes + self.retired.nbytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,9 +182,11 @@ class Graph:
         return cls.from_base(Base.build([], n))
 
     @classmethod
-    def from_base(cls, base: Base) -> Graph:
-        """Return a graph that is exactly the base."""
-        return cls(base=base, alive=np.ones(base.src.size, dtype=np.bool_), n=base.n)
+    def from_base(cls, base: Base, n: int = 0) -> Graph:
+        """Return a graph that is exactly the base (over at least ``n`` node ids)."""
+        # Every edge alive: a read-only broadcast holds no memory until one is replaced.
+        alive = np.broadcast_to(np.True_, (base.size,))
+        return cls(base=base, alive=alive, n=max(n, base.n, base.retired.n))
 
     @property
     def delta_size(self) -> int:
@@ -203,8 +207,8 @@ class Graph:
         if positions.size:
             alive = alive.copy()
             alive[positions] = False
-            dirty.update(self.base.src[positions].tolist())
-            dirty.update(self.base.dst[positions].tolist())
+            for ends in self.base.endpoints(positions):
+                dirty.update(ends.tolist())
         delta_groups = dict(self.delta_groups)
         for group, edges in groups.items():
             old = delta_groups.pop(group, ())
@@ -215,25 +219,24 @@ class Graph:
         graph = Graph(
             self.base, alive, frozenset(dirty), *_index_delta(delta_groups), delta_groups, n
         )
-        dead = graph.base.src.size - int(alive.sum())
-        if (
-            graph.delta_size + dead > max(50_000, graph.base.src.size // 10)
-            or n > graph.base.n * 2 + 1024
-        ):
+        # New nodes' edges live in the delta, so its size alone bounds the work outside
+        # the base's arrays.
+        dead = graph.base.size - int(alive.sum())
+        if graph.delta_size + dead > max(50_000, graph.base.size // 10):
             return graph.compacted()
         return graph
 
     def compacted(self) -> Graph:
         """Return the same edges with everything folded into a new base."""
         b = self.base
-        keep = self.alive
-        extra = [edge for edges in self.delta_groups.values() for edge in edges]
-        rows = np.array(extra, dtype=np.int64).reshape(-1, 6)
+        keep = np.asarray(self.alive)
+        every = b.columns()
+        extra = edge_columns([edge for edges in self.delta_groups.values() for edge in edges])
         arrays = {
-            name: np.concatenate([getattr(b, name)[keep], rows[:, i]])
-            for i, name in enumerate(("src", "dst", "kind", "vfrom", "vto", "group"))
+            name: np.concatenate([every[name][keep].astype(np.int64), extra[name]])
+            for name in COLUMNS
         }
-        return Graph.from_base(Base.build(None, max(self.n, b.n), arrays))
+        return Graph.from_base(Base.build(None, b.n, arrays), self.n)
 
 
 def _index_delta(

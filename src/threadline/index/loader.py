@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from itertools import chain
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 from sqlalchemy import Column, Connection, Select, case, func, select
 
 from threadline.index.graph import OPEN, Edge
@@ -100,21 +98,6 @@ def load_edges(conn: Connection, asserters: Sequence[int] | None = None) -> list
     return [Edge(*row) for row in fetch(conn, query, e.asserter, asserters)]
 
 
-def load_edge_rows(conn: Connection) -> npt.NDArray[np.int64]:
-    """Return every lineage edge as rows of (src, dst, kind, from, to, asserter): a full load.
-
-    Read through the driver's cursor straight into one array: a million edges would cost
-    seconds more as SQLAlchemy rows and ``Edge`` tuples.
-    """
-    cases = " ".join(f"WHEN '{name}' THEN {code}" for name, code in EDGE_KINDS.items())
-    rows = RawSql(conn).all(
-        f"SELECT src, dst, CASE kind {cases} ELSE 0 END, valid_from_us, "
-        f"COALESCE(valid_to_us, {OPEN}), asserter FROM edges"
-    )
-    flat = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=6 * len(rows))
-    return flat.reshape(-1, 6)
-
-
 def load_renames(
     conn: Connection, dataset_ids: Sequence[int] | None = None
 ) -> dict[int, list[Edge]]:
@@ -166,27 +149,6 @@ def runs_reading(conn: Connection, dataset_id: int, since_us: int) -> list[int]:
     return [int(row.run_id) for row in fetch(conn, query)]
 
 
-def _all_node_rows(sql: RawSql) -> list[NodeRow]:
-    """Return every node row (as ``node_rows``), read through the driver's cursor."""
-    rows: list[NodeRow] = [
-        (node, NODE_DATASET, kind, namespace, bool(hidden), bool(deleted), -1)
-        for node, kind, namespace, hidden, deleted in sql.all(
-            "SELECT id, kind, namespace_id, is_hidden, is_deleted FROM datasets"
-        )
-    ]
-    rows += [
-        (node, NODE_JOB, kind, namespace, bool(hidden), False, -1)
-        for node, kind, namespace, hidden in sql.all(
-            "SELECT id, kind, namespace_id, is_hidden FROM jobs"
-        )
-    ]
-    rows += [
-        (node, NODE_FIELD, "field", -1, False, False, dataset)
-        for node, dataset in sql.all("SELECT id, dataset_id FROM dataset_fields")
-    ]
-    return rows
-
-
 def load_changes(
     conn: Connection, after: int, upto: int
 ) -> dict[str, list[tuple[int, int | None]]]:
@@ -207,10 +169,8 @@ def group(edges_: Iterable[Edge], wanted: Iterable[int] = ()) -> dict[int, list[
     return grouped
 
 
-def node_rows(conn: Connection, node_ids: Sequence[int] | None = None) -> list[NodeRow]:
+def node_rows(conn: Connection, node_ids: Sequence[int]) -> list[NodeRow]:
     """Return (id, type, semantic kind, namespace id, hidden, deleted, dataset of field)."""
-    if node_ids is None:
-        return _all_node_rows(RawSql(conn))
     d, j, f = datasets.c, jobs.c, dataset_fields.c
     rows: list[NodeRow] = [
         (

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from threadline.index.graph import OPEN, Graph
+from threadline.index.part import Part
 
 PYTHON_FRONTIER = 256
 CACHE_NODES = 200_000
@@ -35,29 +36,46 @@ class Reach:
 
 def neighbours(graph: Graph, u: int, *, down: bool, as_of: int | None) -> list[tuple[int, int]]:
     """Return (neighbour, edge kind) pairs of ``u`` in one direction."""
-    b, v = graph.base, graph.base.views
+    b = graph.base
+    if as_of is None and u < b.n and u not in (graph.special_out if down else graph.special_in):
+        v = b.views
+        ptr, nbr, kinds = (
+            (v.cur_out_ptr, v.cur_out, v.cur_out_kind)
+            if down
+            else (v.cur_in_ptr, v.cur_in, v.cur_in_kind)
+        )
+        start, end = ptr[u], ptr[u + 1]
+        # Plain ints: zipping numpy slices would make a numpy scalar per neighbour.
+        return list(zip(nbr[start:end].tolist(), kinds[start:end].tolist(), strict=True))
     found: list[tuple[int, int]] = []
-    if u < b.n:
-        special = graph.special_out if down else graph.special_in
-        if as_of is None and u not in special:
-            ptr, nbr, kinds = (
-                (v.cur_out_ptr, v.cur_out, v.cur_out_kind)
-                if down
-                else (v.cur_in_ptr, v.cur_in, v.cur_in_kind)
-            )
-            start, end = ptr[u], ptr[u + 1]
-            # Plain ints: zipping numpy slices would make a numpy scalar per neighbour.
-            return list(zip(nbr[start:end].tolist(), kinds[start:end].tolist(), strict=True))
-        ptr, positions = (v.out_ptr, v.out_pos) if down else (v.in_ptr, v.in_pos)
-        other, alive = (v.dst if down else v.src), graph.alive
-        for p in positions[ptr[u] : ptr[u + 1]]:
-            if not alive[p]:
-                continue
-            if (v.vto[p] == OPEN) if as_of is None else (v.vfrom[p] <= as_of < v.vto[p]):
-                found.append((other[p], v.kind[p]))
+    for part, offset in b.parts if as_of is not None else b.parts[:1]:
+        if u < part.n:
+            found.extend(_part_neighbours(graph, part, offset, u, down=down, as_of=as_of))
     for edge in (graph.delta_out if down else graph.delta_in).get(u, ()):
         if (edge.valid_to == OPEN) if as_of is None else (edge.valid_from <= as_of < edge.valid_to):
             found.append((edge.dst if down else edge.src, edge.kind))
+    return found
+
+
+def _part_neighbours(
+    graph: Graph, part: Part, offset: int, u: int, *, down: bool, as_of: int | None
+) -> list[tuple[int, int]]:
+    """Return (neighbour, kind) of ``u``'s alive edges in a part valid now or at ``as_of``."""
+    v, alive = part.views, graph.alive
+    found: list[tuple[int, int]] = []
+    start, end = (v.out_ptr[u], v.out_ptr[u + 1]) if down else (v.in_ptr[u], v.in_ptr[u + 1])
+    since = part.vfrom.rank(as_of) if as_of is not None else 0
+    until = part.vto.rank(as_of) if as_of is not None and part.vto is not None else 0
+    for slot in range(start, end):
+        p = slot if down else v.in_pos[slot]
+        if not alive[offset + p]:
+            continue
+        if as_of is not None:
+            if v.vfrom[p] > since:
+                continue
+            if (v.vto is None and as_of >= OPEN) or (v.vto is not None and v.vto[p] <= until):
+                continue
+        found.append((v.dst[slot], v.kind[slot]) if down else (v.in_src[slot], v.in_kind[slot]))
     return found
 
 
@@ -81,34 +99,24 @@ def _expand_numpy(
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Return (sources, neighbours, kinds) of every usable edge leaving the frontier."""
     b = graph.base
-    inside = frontier[frontier < b.n]
     parts_src, parts_nbr, parts_kind = [], [], []
     if as_of is None and not graph.dirty:
         ptr, nbr, kinds = (
-            (b.cur_out_ptr, b.cur_out, b.cur_out_kind)
+            (b.open.out_ptr, b.open.dst, b.open.kind)
             if down
-            else (b.cur_in_ptr, b.cur_in, b.cur_in_kind)
+            else (b.open.in_ptr, b.open.in_src, b.open.in_kind)
         )
-        owner, slots = _gather(ptr, inside)
+        owner, slots = _gather(ptr, frontier[frontier < b.n])
         if slots.size:
             parts_src.append(owner)
             parts_nbr.append(nbr[slots].astype(np.int64))
             parts_kind.append(kinds[slots].astype(np.int64))
     else:
-        ptr, positions = (b.out_ptr, b.out_pos) if down else (b.in_ptr, b.in_pos)
-        other = b.dst if down else b.src
-        owner, slots = _gather(ptr, inside)
-        if slots.size:
-            pos = positions[slots]
-            ok = graph.alive[pos]
-            if as_of is None:
-                ok &= b.vto[pos] == OPEN
-            else:
-                ok &= (b.vfrom[pos] <= as_of) & (b.vto[pos] > as_of)
-            pos = pos[ok]
-            parts_src.append(owner[ok])
-            parts_nbr.append(other[pos].astype(np.int64))
-            parts_kind.append(b.kind[pos].astype(np.int64))
+        for part, offset in b.parts if as_of is not None else b.parts[:1]:
+            found = _expand_part(graph, part, offset, frontier, down=down, as_of=as_of)
+            parts_src.append(found[0])
+            parts_nbr.append(found[1])
+            parts_kind.append(found[2])
     delta = graph.delta_out if down else graph.delta_in
     if delta:
         extra = [
@@ -126,6 +134,27 @@ def _expand_numpy(
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty
     return np.concatenate(parts_src), np.concatenate(parts_nbr), np.concatenate(parts_kind)
+
+
+def _expand_part(
+    graph: Graph,
+    part: Part,
+    offset: int,
+    frontier: npt.NDArray[np.int64],
+    *,
+    down: bool,
+    as_of: int | None,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Return (sources, neighbours, kinds) of the frontier's usable edges in one part."""
+    ptr = part.out_ptr if down else part.in_ptr
+    owner, slots = _gather(ptr, frontier[frontier < part.n])
+    pos = slots if down else part.in_pos[slots]
+    ok = graph.alive[pos + offset]
+    if as_of is not None:
+        ok &= part.valid_at(pos, as_of)
+    slots = slots[ok]
+    nbr, kinds = (part.dst, part.kind) if down else (part.in_src, part.in_kind)
+    return owner[ok], nbr[slots].astype(np.int64), kinds[slots].astype(np.int64)
 
 
 @dataclass(slots=True)
@@ -284,7 +313,8 @@ def _fast_levels(
     if len(cache) > CACHE_NODES:
         cache.clear()
     cap, seen = limit + len(state.blocked), state.depth
-    plain = not special and graph.n <= graph.base.n
+    # Every node reached from base nodes over the base alone is a base node.
+    plain = not special and max(frontier, default=0) < graph.base.n
     while frontier and level < max_depth and len(frontier) <= PYTHON_FRONTIER:
         level += 1
         if deadline is not None and time.monotonic() > deadline:
