@@ -21,6 +21,7 @@ from threadline.projection.runs import (
     apply_nominal_time,
     apply_parent,
     apply_state,
+    cached_run,
     is_streaming,
     run_row,
     store_facets,
@@ -167,7 +168,7 @@ def _run_event(ctx: Ctx, event: ParsedEvent) -> None:
         apply_nominal_time(ctx, run_id)
     _io(ctx, event, run_id, event.run_uuid, job, versioned=True)
     if event.event_type is None:  # otherwise ``apply_state`` said; nothing else sets it
-        state = ctx.sql.scalar("SELECT state FROM runs WHERE id = ?", (run_id,))
+        state = cached_run(ctx, run_id)["state"]
     if state in ("COMPLETE", "FAIL", "ABORT") or is_streaming(event.job_facets):
         refresh_job_version(ctx, run_id, job)
     refresh_latest_run(ctx, job)

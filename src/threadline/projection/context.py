@@ -66,10 +66,12 @@ class Ctx:
     stale_spans: dict[str, dict[int, EntityState]] = field(default_factory=dict)
     runs: dict[str, int] = field(default_factory=dict)
     run_asserters: dict[int, int | None] = field(default_factory=dict)
+    run_rows: dict[int, dict[str, Any]] = field(default_factory=dict)
     fresh_runs: set[int] = field(default_factory=set)
     io_rows: dict[tuple[int, int, str], IoRow] = field(default_factory=dict)
     versions: dict[tuple[int, str], list[Any]] = field(default_factory=dict)
     idents: dict[int, str] = field(default_factory=dict)
+    names: dict[int, tuple[str, str]] = field(default_factory=dict)
     seq: int = 0
     asserter: int = 0
     touched: set[tuple[str, int, int | None]] = field(default_factory=set)

@@ -98,6 +98,7 @@ def _named(
     key = ident(namespace, name)
     found = _entity(ctx, table, cache, key, t, create)
     ctx.idents[found] = key
+    ctx.names[found] = (namespace, name)
     namespace_id(ctx, namespace, t)
     return found
 

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from threadline.projection.context import Ctx, dumps, loads, stable_uuid
+from threadline.projection.runs import cached_run, set_run
 from threadline.store.tables import job_versions, runs
 
 CODE_FACETS = ("sourceCodeLocation", "sql", "sourceCode")
@@ -54,16 +55,18 @@ def refresh_job_version(ctx: Ctx, run_id: int, job: int) -> None:
         )
     }
     facets = {name: facet for name, facet in facets.items() if facet.get("_deleted") is not True}
-    job_row = ctx.sql.first("SELECT namespace, name FROM jobs WHERE id = ?", (job,))
-    run_row = ctx.sql.first("SELECT start_us, job_version_id FROM runs WHERE id = ?", (run_id,))
-    assert job_row is not None and run_row is not None, "the run and its job are projected"
-    start_us, old_version = run_row
+    job_row = ctx.names.get(job) or ctx.sql.first(
+        "SELECT namespace, name FROM jobs WHERE id = ?", (job,)
+    )
+    assert job_row is not None, "the job is projected"
+    run_row = cached_run(ctx, run_id)  # the run is projected
+    start_us, old_version = run_row["start_us"], run_row["job_version_id"]
     code = code_identity(facets)
     inputs, outputs = sorted(set(names["in"])), sorted(set(names["out"]))
     identity = dumps([job_row[0], job_row[1], inputs, outputs, code])
     version = stable_uuid("job-version", identity)
     version_id = _version_row(ctx, job, version, int(start_us), inputs, outputs, code)
-    ctx.sql.run("UPDATE runs SET job_version_id = ? WHERE id = ?", (version_id, run_id))
+    set_run(ctx, run_id, {"job_version_id": version_id})
     _date_version(ctx, version_id)
     if old_version is not None and old_version != version_id:
         _drop_if_unused(ctx, int(old_version))

@@ -19,6 +19,48 @@ R = runs.c
 _TERMINAL = {state.value for state in RunState if state.terminal}
 
 
+_CACHED = (
+    "start_us",
+    "created_us",
+    "updated_us",
+    "job_id",
+    "external_id",
+    "asserter_id",
+    "job_version_id",
+    "state",
+    "state_us",
+    "state_key",
+    "started_us",
+    "ended_us",
+)
+"""The columns of a run the projection reads back; only this module and job versions set them."""
+
+
+def cached_run(ctx: Ctx, run_id: int) -> dict[str, Any]:
+    """Return what the transaction knows of a run's row (``run_row`` has read or made it)."""
+    return ctx.run_rows[run_id]
+
+
+def set_run(ctx: Ctx, run_id: int, values: dict[str, Any]) -> None:
+    """Write columns of a run's row, and remember them."""
+    if values:
+        ctx.sql.update("runs", values, {"id": run_id})
+        ctx.run_rows[run_id].update(values)
+
+
+def _read_run(ctx: Ctx, uuid: str) -> dict[str, Any] | None:
+    cached = ctx.runs.get(uuid)
+    if cached is not None:
+        return ctx.run_rows[cached]
+    row = ctx.sql.first(f"SELECT id, {', '.join(_CACHED)} FROM runs WHERE uuid = ?", (uuid,))
+    if row is None:
+        return None
+    found = dict(zip(("id", *_CACHED), row, strict=True))
+    ctx.runs[uuid] = int(row[0])
+    ctx.run_rows[int(row[0])] = found
+    return found
+
+
 def run_row(
     ctx: Ctx,
     uuid: str,
@@ -33,45 +75,38 @@ def run_row(
 
     Returns the run id.
     """
-    cached = ctx.runs.get(uuid)
-    columns = (
-        "SELECT id, start_us, created_us, updated_us, job_id, external_id, asserter_id FROM runs"
-    )
-    row = (
-        ctx.sql.first(f"{columns} WHERE id = ?", (cached,))
-        if cached is not None
-        else ctx.sql.first(f"{columns} WHERE uuid = ?", (uuid,))
-    )
+    row = _read_run(ctx, uuid)
     stamp = t if t is not None else 0
     if row is None:
+        asserter_id = asserter if asserter is not None else job
         new_id = int(
             ctx.sql.scalar(
                 "INSERT INTO runs (uuid, external_id, kind, job_id, asserter_id, start_us, "
                 "created_us, updated_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                (
-                    uuid,
-                    external_id,
-                    kind,
-                    job,
-                    asserter if asserter is not None else job,
-                    t,
-                    stamp,
-                    stamp,
-                ),
+                (uuid, external_id, kind, job, asserter_id, t, stamp, stamp),
             )
         )
         ctx.runs[uuid] = new_id
-        ctx.run_asserters[new_id] = asserter if asserter is not None else job
+        ctx.run_rows[new_id] = dict.fromkeys(_CACHED) | {
+            "id": new_id,
+            "start_us": t,
+            "created_us": stamp,
+            "updated_us": stamp,
+            "job_id": job,
+            "external_id": external_id,
+            "asserter_id": asserter_id,
+        }
+        ctx.run_asserters[new_id] = asserter_id
         ctx.fresh_runs.add(new_id)  # its run_io rows are all written by this transaction
         ctx.touch("run", new_id)
         return new_id
-    found, start_us, created_us, updated_us, found_job, found_external, found_asserter = row
-    ctx.runs[uuid] = int(found)
-    ctx.touch("run", int(found))
+    found = int(row["id"])
+    start_us, created_us, updated_us = row["start_us"], row["created_us"], row["updated_us"]
+    ctx.touch("run", found)
     values: dict[str, Any] = {}
-    if found_job is None and job is not None:
+    if row["job_id"] is None and job is not None:
         values.update(job_id=job, asserter_id=asserter if asserter is not None else job)
-    if external_id and not found_external:
+    if external_id and not row["external_id"]:
         values["external_id"] = external_id
     if t is not None:
         if start_us is None or t < start_us:
@@ -80,10 +115,9 @@ def run_row(
             values["created_us"] = t
         if t > updated_us:
             values["updated_us"] = t
-    if values:
-        ctx.sql.update("runs", values, {"id": found})
-    ctx.run_asserters[int(found)] = values.get("asserter_id", found_asserter)
-    return int(found)
+    set_run(ctx, found, values)
+    ctx.run_asserters[found] = row["asserter_id"]
+    return found
 
 
 def apply_state(
@@ -94,12 +128,9 @@ def apply_state(
     Returns the run's state afterwards, and the time of a COMPLETE statement this event
     moved or withdrew, if any.
     """
-    row = ctx.sql.first(
-        "SELECT state, state_us, state_key, started_us, ended_us FROM runs WHERE id = ?",
-        (run_id,),
-    )
-    assert row is not None, "a run is projected before its state"
-    old_state, state_us, state_key, started_us, ended_us = row
+    row = cached_run(ctx, run_id)  # a run is projected before its state
+    old_state, state_us, state_key = row["state"], row["state_us"], row["state_key"]
+    started_us, ended_us = row["started_us"], row["ended_us"]
     values: dict[str, Any] = {}
     withdrawn = None
     new_rank = (state.terminal, t, key)
@@ -111,8 +142,7 @@ def apply_state(
             withdrawn = int(ended_us)
     if state is RunState.START and (started_us is None or t < started_us):
         values["started_us"] = t
-    if values:
-        ctx.sql.update("runs", values, {"id": run_id})
+    set_run(ctx, run_id, values)
     return values.get("state", old_state), withdrawn
 
 
