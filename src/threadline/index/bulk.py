@@ -24,8 +24,7 @@ from threadline.store.rawsql import RawSql
 I64 = npt.NDArray[np.int64]
 RANGE = 1 << 21  # key values per statement: a few MB of text per column
 OPEN_BIT = 16  # above every edge kind code
-ID_BITS = 31  # ids are below 2**31 (the index holds them as int32)
-FLAG_SPACE = 8  # a node's flags take three bits
+FLAG_BITS = 3  # a node's flags: hidden, deleted, renamed
 # Kinds the projection gives by default: tried first, so a store using only these needs
 # no statement to list the kinds it has.
 USUAL_KINDS = ("dataset", "job", "model", "endpoint", "predictions")
@@ -37,11 +36,18 @@ def _aggregate(expression: str, *, pg: bool) -> str:
     return f"group_concat({expression}, ',')"
 
 
-def _parse(text: str | None, count: int) -> I64:
+def _parse(text: str | None, count: int | None) -> I64:
     values = np.fromstring(text or "", dtype=np.int64, sep=",")
-    if values.size != count:
+    if count is not None and values.size != count:
         raise ValueError(f"read {values.size} values of {count} rows")
     return values
+
+
+def largest(conn: Connection, table: str, column: str) -> int | None:
+    """Return a column's largest value (an index lookup when the column has an index)."""
+    # One min() or max() per statement: with two, SQLite scans the whole table.
+    found = RawSql(conn).scalar(f"SELECT max({column}) FROM {table}")
+    return int(found) if found is not None else None
 
 
 def read_columns(
@@ -52,6 +58,7 @@ def read_columns(
     where: str = "",
     key: str = "id",
     params: Sequence[Any] = (),
+    sparse: Sequence[bool] = (),
 ) -> list[I64]:
     """Return one int64 array per integer SQL expression over the table's rows.
 
@@ -62,15 +69,19 @@ def read_columns(
         where: a condition the rows must meet, or empty for every row.
         key: an integer column of the table to read it by ranges of.
         params: values of the placeholders in ``expressions``.
+        sparse: per expression, whether it is NULL on some rows: those rows are skipped
+            (the aggregate leaves NULLs out), so the caller knows which rows it holds.
     """
     sql = RawSql(conn)
     pg = conn.dialect.name == "postgresql"
-    low, high = sql.first(f"SELECT min({key}), max({key}) FROM {table}") or (None, None)
+    low = sql.scalar(f"SELECT min({key}) FROM {table}")
+    high = largest(conn, table, key)
     found: list[list[I64]] = [[] for _ in expressions]
-    if low is not None:
+    skips = [bool(sparse[i]) if i < len(sparse) else False for i in range(len(expressions))]
+    if low is not None and high is not None:
         columns = ", ".join(_aggregate(e, pg=pg) for e in expressions)
-        whole = int(high) - int(low) < RANGE  # one statement: no range test per row
-        for start in range(int(low), int(high) + 1, RANGE):
+        whole = high - int(low) < RANGE  # one statement: no range test per row
+        for start in range(int(low), high + 1, RANGE):
             conditions = [] if whole else [f"{key} >= {start}", f"{key} < {start + RANGE}"]
             if where:
                 conditions.append(f"({where})")
@@ -78,7 +89,7 @@ def read_columns(
             row = sql.first(f"SELECT count(*), {columns} FROM {table}{clause}", params)
             assert row is not None  # an aggregate always returns a row
             for i, text in enumerate(row[1:]):
-                found[i].append(_parse(text, int(row[0])))
+                found[i].append(_parse(text, None if skips[i] else int(row[0])))
     return [np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64) for parts in found]
 
 
@@ -97,56 +108,79 @@ def flag(conn: Connection, condition: str) -> str:
     )
 
 
-def _pair(high: str, low: str) -> str:
-    """Return SQL of two ids below 2**31 as one number (``unpair`` splits it)."""
-    return f"CAST({high} AS BIGINT) * {1 << ID_BITS} + {low}"
+def _packed(fields: Sequence[tuple[str, int]]) -> str:
+    """Return SQL of non-negative values, each below ``2**bits``, as one number (``unpack``)."""
+    text = f"CAST({fields[0][0]} AS BIGINT)"
+    for expression, bits in fields[1:]:
+        text = f"({text}) * {1 << bits} + {expression}"
+    return text
 
 
-def unpair(values: I64) -> tuple[I64, I64]:
-    """Split numbers made by ``_pair`` into their two ids."""
-    return values >> ID_BITS, values & ((1 << ID_BITS) - 1)
+def unpack(values: I64, bits: Sequence[int]) -> list[I64]:
+    """Split numbers made by ``_packed`` into their fields (of these widths, first to last)."""
+    found = []
+    for width in reversed(bits[1:]):
+        found.append(values & ((1 << width) - 1))
+        values = values >> width
+    return [values, *reversed(found)]
+
+
+def width(*largest_values: int | None) -> int:
+    """Return the bits that hold every value up to the largest of these."""
+    return max(int(v or 0) for v in largest_values).bit_length() or 1
 
 
 def edge_columns(conn: Connection) -> dict[str, I64]:
     """Return every lineage edge as parallel columns (src, dst, kind, vfrom, vto, group).
 
-    One aggregated statement, with few and short texts: source and destination are one
-    number; times are offsets from the first edge's, and an open edge's end is 0; and
-    one number carries the edge's kind, whether it is open and its asserter, which is -1
-    or -2 when it is the edge's destination or source (a job's inputs and outputs;
-    asserter ids are positive).
+    One aggregated statement, with few and short texts: source, destination, kind,
+    "still open" and whose the asserter is are one number; an asserter that is neither
+    the edge's destination nor its source (a job asserts its inputs and outputs) and a
+    retired edge's end are in columns holding only those edges; times are offsets from
+    the first edge's.
     """
+    nodes = width(largest(conn, "edges", "src"), largest(conn, "edges", "dst"))
     first = RawSql(conn).scalar("SELECT valid_from_us FROM edges ORDER BY id LIMIT 1")
     t0 = int(first or 0)
     kinds = " ".join(f"WHEN '{name}' THEN {code}" for name, code in EDGE_KINDS.items())
-    asserter = "CASE asserter WHEN dst THEN -1 WHEN src THEN -2 ELSE asserter END"
-    is_open = flag(conn, "valid_to_us IS NULL")
-    ends, meta, since, until = read_columns(
+    whose = "CASE asserter WHEN dst THEN 0 WHEN src THEN 1 ELSE 2 END"
+    fields = [
+        ("src", nodes),
+        ("dst", nodes),
+        (whose, 2),
+        (flag(conn, "valid_to_us IS NULL"), 1),
+        (f"CASE kind {kinds} ELSE 0 END", 4),
+    ]
+    wide = 2 * nodes + 7 > 63  # ids past 2**28: the source in a column of its own
+    packed, others, since, until, *own = read_columns(
         conn,
         "edges",
         [
-            _pair("src", "dst"),
-            f"CAST({asserter} AS BIGINT) * 32 + CASE kind {kinds} ELSE 0 END"
-            f" + {OPEN_BIT} * {is_open}",
+            _packed(fields[wide:]),
+            "CASE WHEN asserter = dst OR asserter = src THEN NULL ELSE asserter END",
             f"valid_from_us - {t0}",
-            f"CASE WHEN valid_to_us IS NULL THEN 0 ELSE valid_to_us - {t0} END",
+            f"valid_to_us - {t0}",
+            *(["src"] if wide else []),
         ],
+        sparse=(False, True, False, True, False),
     )
-    src, dst = unpair(ends)
-    group, code = meta >> 5, meta & 31  # an arithmetic shift: -1 and -2 stay themselves
-    group = np.where(group == -1, dst, np.where(group == -2, src, group))
-    return {
-        "src": src,
-        "dst": dst,
-        "kind": code & (OPEN_BIT - 1),
-        "vfrom": since + t0,
-        "vto": np.where(code >= OPEN_BIT, OPEN, until + t0),
-        "group": group,
-    }
+    src, dst, asserted_by, is_open, kind = (
+        [own[0], *unpack(packed, [b for _e, b in fields[1:]])]
+        if wide
+        else unpack(packed, [b for _e, b in fields])
+    )
+    group = np.where(asserted_by == 0, dst, src)
+    other, retired = asserted_by == 2, is_open == 0
+    if others.size != int(other.sum()) or until.size != int(retired.sum()):
+        raise ValueError("the sparse edge columns do not match the edges read")
+    group[other] = others
+    vto = np.full(src.size, OPEN)
+    vto[retired] = until + t0
+    return {"src": src, "dst": dst, "kind": kind, "vfrom": since + t0, "vto": vto, "group": group}
 
 
 def _with_kinds(conn: Connection, table: str, flags: str, names: list[str]) -> list[I64]:
-    """Read a table's ids and (namespace, kind, flags) as one number each: ``_split_kinds``.
+    """Read a table's (id, namespace, kind, flags) as one number each (as few as fit).
 
     Kinds are read as codes into ``names``, which is extended with any kind not in it
     (then the table is read again).
@@ -154,12 +188,21 @@ def _with_kinds(conn: Connection, table: str, flags: str, names: list[str]) -> l
     for attempt in range(2):
         codes = {name: code for code, name in enumerate(names) if code}
         kind, params = case("kind", codes)
-        space = 1 << max(len(names), 2).bit_length()
-        packed = f"(CAST(namespace_id AS BIGINT) * {space} + {kind}) * {FLAG_SPACE} + {flags}"
-        ids, values = read_columns(conn, table, ["id", packed], params=params)
-        kinds = (values // FLAG_SPACE) % space
-        if attempt or not (kinds == 0).any():
-            return [ids, values // FLAG_SPACE // space, kinds, values % FLAG_SPACE]
+        fields = [
+            ("id", width(largest(conn, table, "id"))),
+            ("namespace_id", width(largest(conn, table, "namespace_id"))),
+            (kind, width(len(names))),
+            (flags, FLAG_BITS),
+        ]
+        bits = [b for _e, b in fields]
+        if sum(bits) <= 63:
+            (values,) = read_columns(conn, table, [_packed(fields)], params=params)
+            found = unpack(values, bits)
+        else:
+            ids, values = read_columns(conn, table, ["id", _packed(fields[1:])], params=params)
+            found = [ids, *unpack(values, bits[1:])]
+        if attempt or not (found[2] == 0).any():
+            return found
         others = RawSql(conn).all(f"SELECT DISTINCT kind FROM {table}")
         names.extend(sorted({str(k) for (k,) in others} - set(names)))
     raise AssertionError("unreachable")
@@ -178,8 +221,11 @@ def node_columns(conn: Connection) -> tuple[dict[str, I64], tuple[str, ...]]:
         conn, "datasets", f"{hidden} + 2 * {deleted} + 4 * {renamed}", names
     )
     job_id, job_ns, job_kind, job_hidden = _with_kinds(conn, "jobs", hidden, names)
-    (fields,) = read_columns(conn, "dataset_fields", [_pair("id", "dataset_id")])
-    field_id, field_dataset = unpair(fields)
+    bits = [width(largest(conn, "dataset_fields", c)) for c in ("id", "dataset_id")]
+    (fields,) = read_columns(
+        conn, "dataset_fields", [_packed(list(zip(("id", "dataset_id"), bits, strict=True)))]
+    )
+    field_id, field_dataset = unpack(fields, bits)
     sizes = (ds_id.size, job_id.size, field_id.size)
 
     def joined(dataset: I64 | int, job: I64 | int, field: I64 | int) -> I64:
