@@ -82,9 +82,17 @@ class Ctx:
     later: dict[tuple[str, tuple[Any, ...]], None] = field(default_factory=dict)
     sql: RawSql = field(init=False)
     _groups: dict[tuple[str, tuple[str, ...]], str] = field(default_factory=dict)
+    _hashes: dict[tuple[str, ...], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.sql = RawSql(self.conn)
+
+    def ident(self, *parts: str) -> str:
+        """Return ``ident(*parts)``, hashed once per transaction (names repeat a lot)."""
+        found = self._hashes.get(parts)
+        if found is None:
+            found = self._hashes[parts] = ident(*parts)
+        return found
 
     def forget(self) -> None:
         """Drop the cached entities (an admin event changed rows behind the caches)."""

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from sqlalchemy import Table
 
-from threadline.projection.context import Ctx, EntityState, ident
+from threadline.projection.context import Ctx, EntityState
 from threadline.store.tables import dataset_fields, datasets, jobs, namespaces
 
 _CHUNK = 500
@@ -69,7 +69,7 @@ def namespace_id(ctx: Ctx, name: str, t: int) -> int:
             )
         )
 
-    key = ident(name)
+    key = ctx.ident(name)
     return _entity(ctx, namespaces, ctx.namespaces, key, t, create)
 
 
@@ -95,7 +95,7 @@ def _named(
             ctx.fields_loaded.add(node)  # a new dataset has no fields yet
         return node
 
-    key = ident(namespace, name)
+    key = ctx.ident(namespace, name)
     found = _entity(ctx, table, cache, key, t, create)
     ctx.idents[found] = key
     ctx.names[found] = (namespace, name)
@@ -115,11 +115,11 @@ def job_id(ctx: Ctx, namespace: str, name: str, t: int) -> int:
 
 def field_id(ctx: Ctx, dataset: int, path: str, name: str | None = None) -> int:
     """Return the node id of a dataset field (``a.b`` for nested), creating it if needed."""
-    cached = ctx.fields.get((dataset, ident(path)))
+    cached = ctx.fields.get((dataset, ctx.ident(path)))
     if cached is not None:
         return cached
     ensure_fields(ctx, [(dataset, path, name)])
-    return ctx.fields[(dataset, ident(path))]
+    return ctx.fields[(dataset, ctx.ident(path))]
 
 
 def load_fields(ctx: Ctx, datasets_: Iterable[int]) -> None:
@@ -144,7 +144,7 @@ def ensure_fields(ctx: Ctx, wanted: Sequence[tuple[int, str, str | None]]) -> No
     load_fields(ctx, [ds for ds, _path, _name in wanted])
     missing: dict[tuple[int, str], tuple[str, str]] = {}
     for ds, path, name in wanted:
-        wanted_key = (ds, ident(path))
+        wanted_key = (ds, ctx.ident(path))
         if wanted_key not in ctx.fields and wanted_key not in missing:
             missing[wanted_key] = (path, name or path)
     if not missing:

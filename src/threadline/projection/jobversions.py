@@ -87,24 +87,17 @@ def _version_row(
     outputs: list[str],
     code: dict[str, str | None],
 ) -> int:
-    v = job_versions.c
     found = ctx.sql.scalar(
         "SELECT id FROM job_versions WHERE job_id = ? AND version = ?", (job, version)
     )
     if found is None:
+        names = ("job_id", "version", "created_us", "inputs", "outputs", *code)
         return int(
-            ctx.conn.execute(
-                job_versions.insert()
-                .values(
-                    job_id=job,
-                    version=version,
-                    created_us=t,
-                    inputs=dumps(inputs),
-                    outputs=dumps(outputs),
-                    **code,
-                )
-                .returning(v.id)
-            ).scalar_one()
+            ctx.sql.scalar(
+                f"INSERT INTO job_versions ({', '.join(names)}) "
+                f"VALUES ({', '.join('?' * len(names))}) RETURNING id",
+                (job, version, t, dumps(inputs), dumps(outputs), *code.values()),
+            )
         )
     return int(found)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from threadline.model import DatasetRecord, ParsedEvent
 from threadline.openlineage.checks import is_deleted
-from threadline.projection.context import Ctx, EntityState, ident
+from threadline.projection.context import Ctx, EntityState
 
 _CHUNK = 300
 """Names per statement: each dataset's name appears twice, within SQLite's 999 parameters."""
@@ -25,31 +25,33 @@ def prefetch(ctx: Ctx, events: Sequence[ParsedEvent]) -> None:
     wanted: dict[tuple[str, str], None] = {}  # (table, ident), in order of first mention
     for event in events:
         if event.job is not None:
-            _named(wanted, "jobs", event.job.namespace, event.job.name)
+            _named(ctx, wanted, "jobs", event.job.namespace, event.job.name)
         records = (*event.inputs, *event.outputs, *((event.dataset,) if event.dataset else ()))
         for record in records:
-            _dataset(wanted, record)
+            _dataset(ctx, wanted, record)
     todo = [item for item in wanted if not _known(ctx, *item)]
     for start in range(0, len(todo), _CHUNK):
         _read(ctx, todo[start : start + _CHUNK])
 
 
-def _named(wanted: dict[tuple[str, str], None], table: str, namespace: Any, name: Any) -> None:
+def _named(
+    ctx: Ctx, wanted: dict[tuple[str, str], None], table: str, namespace: Any, name: Any
+) -> None:
     if isinstance(namespace, str) and isinstance(name, str):
-        wanted[(table, ident(namespace, name))] = None
-        wanted[("namespaces", ident(namespace))] = None
+        wanted[(table, ctx.ident(namespace, name))] = None
+        wanted[("namespaces", ctx.ident(namespace))] = None
 
 
-def _dataset(wanted: dict[tuple[str, str], None], record: DatasetRecord) -> None:
-    _named(wanted, "datasets", record.namespace, record.name)
+def _dataset(ctx: Ctx, wanted: dict[tuple[str, str], None], record: DatasetRecord) -> None:
+    _named(ctx, wanted, "datasets", record.namespace, record.name)
     facet = record.facets.get("columnLineage")
     if not isinstance(facet, dict) or is_deleted(facet):
         return
     for entry in (facet.get("fields") or {}).values():
         for item in _items(entry.get("inputFields") if isinstance(entry, dict) else None):
-            _named(wanted, "datasets", item.get("namespace"), item.get("name"))
+            _named(ctx, wanted, "datasets", item.get("namespace"), item.get("name"))
     for item in _items(facet.get("dataset")):
-        _named(wanted, "datasets", item.get("namespace"), item.get("name"))
+        _named(ctx, wanted, "datasets", item.get("namespace"), item.get("name"))
 
 
 def _items(value: Any) -> Iterable[dict[str, Any]]:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import Connection, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, func, select
 
 from threadline.admin import is_admin, parse_admin
 from threadline.errors import InvalidEvent
 from threadline.model import ChainBreak, ChainReport, LoggedEvent, ParsedEvent
 from threadline.openlineage import load_json, parse_event
+from threadline.store.rawsql import RawSql
 from threadline.store.tables import events, log_head
 
 GENESIS = "0" * 64
@@ -26,18 +25,41 @@ def chain_hash(previous: str, payload_sha256: str, seq: int, received_us: int) -
 
 def lock_head(conn: Connection) -> tuple[int, str]:
     """Lock the log head for this transaction and return its (seq, chain hash)."""
-    query = select(log_head.c.seq, log_head.c.chain_hash).where(log_head.c.id == 1)
+    sql = RawSql(conn)
+    query = "SELECT seq, chain_hash FROM log_head WHERE id = 1"
     if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = conn.execute(query).first()
+        query += " FOR UPDATE"
+    row = sql.first(query)
     if row is None:
         # Writers in other processes may be creating the head of an empty log right now:
         # whoever loses the race takes the winner's row (and waits for its lock).
-        insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-        head = insert(log_head).values(id=1, seq=0, chain_hash=GENESIS)
-        conn.execute(head.on_conflict_do_nothing(index_elements=[log_head.c.id]))
-        row = conn.execute(query).one()
-    return int(row.seq), str(row.chain_hash)
+        sql.run(
+            "INSERT INTO log_head (id, seq, chain_hash) VALUES (1, 0, ?) "
+            "ON CONFLICT (id) DO NOTHING",
+            (GENESIS,),
+        )
+        row = sql.first(query)
+        assert row is not None, "the head exists once the insert is done"
+    return int(row[0]), str(row[1])
+
+
+_COLUMNS = (
+    "seq",
+    "received_us",
+    "event_time_us",
+    "kind",
+    "event_type",
+    "run_uuid",
+    "job_namespace",
+    "job_name",
+    "producer",
+    "schema_url",
+    "payload",
+    "payload_sha256",
+    "event_key",
+    "chain_hash",
+)
+_INSERT = f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 
 
 def append(
@@ -50,19 +72,23 @@ def append(
     """Append the events not already logged; return (event, seq, duplicate) for each.
 
     ``head`` is what ``lock_head`` returned when this transaction already holds the lock;
-    without it, the head is locked (again) here, one more round trip.
+    without it, the head is locked (again) here, one more round trip. The statements run
+    on the driver's cursor (``RawSql``): for one event per request, building them with
+    SQLAlchemy cost more than running them.
     """
     seq, chain = head if head is not None else lock_head(conn)
+    sql = RawSql(conn)
     keys = list({event.event_key for event in batch})
     known: dict[str, int] = {}
     for start in range(0, len(keys), 500):
         chunk = keys[start : start + 500]
-        rows = conn.execute(
-            select(events.c.event_key, events.c.seq).where(events.c.event_key.in_(chunk))
+        rows = sql.all(
+            f"SELECT event_key, seq FROM events WHERE event_key IN ({', '.join('?' * len(chunk))})",
+            chunk,
         )
-        known.update({row.event_key: int(row.seq) for row in rows})
+        known.update({str(key): int(found) for key, found in rows})
     results: list[tuple[ParsedEvent, int, bool]] = []
-    rows_out: list[dict[str, object]] = []
+    rows_out: list[tuple[object, ...]] = []
     for event in batch:
         if event.event_key in known:
             results.append((event, known[event.event_key], True))
@@ -71,11 +97,12 @@ def append(
         payload_sha = hashlib.sha256(event.payload).hexdigest()
         chain = chain_hash(chain, payload_sha, seq, received_us)
         known[event.event_key] = seq
-        rows_out.append(_row(event, seq, received_us, payload_sha, chain))
+        row = _row(event, seq, received_us, payload_sha, chain)
+        rows_out.append(tuple(row[name] for name in _COLUMNS))
         results.append((event, seq, False))
     if rows_out:
-        conn.execute(events.insert(), rows_out)
-        conn.execute(update(log_head).where(log_head.c.id == 1).values(seq=seq, chain_hash=chain))
+        sql.many(_INSERT, rows_out)
+        sql.run("UPDATE log_head SET seq = ?, chain_hash = ? WHERE id = 1", (seq, chain))
     return results
 
 

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, select, text
+from sqlalchemy import Connection, Engine, delete, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -18,6 +18,7 @@ from threadline.settings import Settings
 from threadline.store import log, migrate
 from threadline.store.dump import canonical_dump
 from threadline.store.engine import WRITE_OPTION, create_store_engine
+from threadline.store.rawsql import RawSql
 from threadline.store.tables import PROJECTION_TABLES, events, meta
 
 
@@ -84,7 +85,7 @@ class Store:
                 with conn.begin():
                     if self.dialect == "postgresql":  # SQLite's wait is its busy timeout
                         timeout_ms = int(self.settings.write_lock_timeout_s * 1000)
-                        conn.execute(text(f"SET LOCAL lock_timeout = {timeout_ms}"))
+                        RawSql(conn).run(f"SET LOCAL lock_timeout = {timeout_ms}")
                     yield conn, log.lock_head(conn)
         except OperationalError as exc:
             raise StoreUnavailable(f"the database could not be written: {exc.orig}") from exc
