@@ -16,7 +16,7 @@ from threadline.projection.entities import job_id
 from threadline.projection.jobversions import refresh_job_version, refresh_latest_run
 from threadline.projection.models import project_predictions
 from threadline.projection.prefetch import prefetch
-from threadline.projection.runio import add_input, add_output
+from threadline.projection.runio import add_input, add_output, flush_io
 from threadline.projection.runs import (
     apply_nominal_time,
     apply_parent,
@@ -55,6 +55,7 @@ def project(conn: Connection, events: Sequence[tuple[ParsedEvent, int]]) -> None
 def _flush(ctx: Ctx) -> None:
     """Write what the events so far deferred (each flush may need the ones before it)."""
     ctx.flush_spans()
+    flush_io(ctx)
     flush_rebinds(ctx)
     columns.flush_edges(ctx)
     flush_sweeps(ctx)

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from threadline.projection.context import Ctx, dumps, loads, stable_uuid
+from threadline.projection.runio import flush_io
 from threadline.projection.runs import cached_run, set_run
 from threadline.store.tables import job_versions, runs
 
@@ -40,11 +41,7 @@ def code_identity(facets: dict[str, Any]) -> dict[str, str | None]:
 def refresh_job_version(ctx: Ctx, run_id: int, job: int) -> None:
     """Compute the run's job version, link the run to it and update the job's current one."""
     names: dict[str, list[str]] = {"in": [], "out": []}
-    for direction, namespace, name in ctx.sql.all(
-        "SELECT io.direction, d.namespace, d.name FROM run_io io "
-        "JOIN datasets d ON d.id = io.dataset_id WHERE io.run_id = ?",
-        (run_id,),
-    ):
+    for direction, namespace, name in _io_names(ctx, run_id):
         names[direction].append(f"{namespace}:{name}")
     facets = {
         name: loads(facet)
@@ -76,6 +73,22 @@ def refresh_job_version(ctx: Ctx, run_id: int, job: int) -> None:
         "ORDER BY r.start_us DESC, r.uuid DESC LIMIT 1) WHERE id = ?",
         (job, job),
     )
+
+
+def _io_names(ctx: Ctx, run_id: int) -> list[tuple[str, str, str]]:
+    """Return (direction, namespace, name) of every dataset the run read or wrote."""
+    rows = ctx.io_rows.get(run_id, {})
+    if run_id in ctx.io_known and all(ds in ctx.names for ds, _way in rows):
+        return [(way, *ctx.names[ds]) for ds, way in rows]  # the transaction knows them all
+    flush_io(ctx)
+    return [
+        (str(way), str(namespace), str(name))
+        for way, namespace, name in ctx.sql.all(
+            "SELECT io.direction, d.namespace, d.name FROM run_io io "
+            "JOIN datasets d ON d.id = io.dataset_id WHERE io.run_id = ?",
+            (run_id,),
+        )
+    ]
 
 
 def _version_row(

@@ -6,34 +6,59 @@ from typing import Any
 
 from threadline.projection.context import Ctx, IoRow, merge_timed
 from threadline.projection.versions import explicit_version, input_version, output_version
+from threadline.store.tables import run_io
 
-_INSERT = (
-    "INSERT INTO run_io (run_id, dataset_id, direction, asserter, version_id, bound_us, "
-    "explicit_version, facets) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+_COLUMNS = (
+    "run_id",
+    "dataset_id",
+    "direction",
+    "asserter",
+    "version_id",
+    "bound_us",
+    "explicit_version",
+    "facets",
 )
 
 
 def _existing(ctx: Ctx, run_id: int, ds: int, direction: str) -> IoRow | None:
-    key = (run_id, ds, direction)
-    known = ctx.io_rows.get(key)
-    if known is not None or run_id in ctx.fresh_runs:
-        return known  # a run created by this transaction has only the rows it inserted
-    row = ctx.sql.first(
-        "SELECT version_id, bound_us, explicit_version, facets FROM run_io "
-        "WHERE run_id = ? AND dataset_id = ? AND direction = ?",
-        key,
-    )
-    if row is None:
-        return None
-    ctx.io_rows[key] = found = IoRow(*row)
-    return found
+    """Return the run's row for a dataset and direction; all its rows are read at once."""
+    if run_id not in ctx.io_known:
+        rows = ctx.sql.all(
+            "SELECT dataset_id, direction, version_id, bound_us, explicit_version, facets "
+            "FROM run_io WHERE run_id = ?",
+            (run_id,),
+        )
+        ctx.io_rows[run_id] = {(int(d), str(way)): IoRow(*rest) for d, way, *rest in rows}
+        ctx.io_known.add(run_id)
+    return ctx.io_rows.get(run_id, {}).get((ds, direction))
+
+
+def _insert(ctx: Ctx, run_id: int, ds: int, direction: str, row: IoRow) -> None:
+    """Insert a row when the batch's rows are flushed (``flush_io``), and remember it."""
+    ctx.io_pending[(run_id, ds, direction)] = [run_id, ds, direction, ctx.asserter, *row]
+    ctx.io_rows.setdefault(run_id, {})[(ds, direction)] = row
 
 
 def _set(ctx: Ctx, row: IoRow, key: tuple[int, int, str], values: dict[str, Any]) -> None:
-    """Write changed columns of a row, and remember them."""
-    if values:
+    """Write changed columns of a row (or of the row still to be inserted); remember them."""
+    if not values:
+        return
+    pending = ctx.io_pending.get(key)
+    if pending is not None:
+        for name, value in values.items():
+            pending[_COLUMNS.index(name)] = value
+    else:
         ctx.sql.update("run_io", values, _where(*key))
-        ctx.io_rows[key] = row._replace(**values)
+    ctx.io_rows[key[0]][key[1:]] = row._replace(**values)
+
+
+def flush_io(ctx: Ctx) -> None:
+    """Insert the run inputs and outputs still pending: a statement per few hundred rows.
+
+    Runs before anything reads ``run_io`` (job versions, re-binding, edge sweeps).
+    """
+    ctx.insert_values(run_io, _COLUMNS, list(ctx.io_pending.values()))
+    ctx.io_pending.clear()
 
 
 def _where(run_id: int, ds: int, direction: str) -> dict[str, Any]:
@@ -60,8 +85,7 @@ def add_input(
             else (None, None)
         )
         facets_in = merge_timed(None, io_facets, t, key) or "{}"
-        ctx.sql.run(_INSERT, (run_id, ds, "in", ctx.asserter, version_id, t, named, facets_in))
-        ctx.io_rows[(run_id, ds, "in")] = IoRow(version_id, t, named, facets_in)
+        _insert(ctx, run_id, ds, "in", IoRow(version_id, t, named, facets_in))
         return
     values: dict[str, Any] = {}
     merged = merge_timed(row.facets, io_facets, t, key)
@@ -107,8 +131,7 @@ def add_output(
     if row is None:
         named = explicit_version(facets)
         facets_out = merge_timed(None, io_facets, t, key) or "{}"
-        ctx.sql.run(_INSERT, (run_id, ds, "out", ctx.asserter, version_id, t, named, facets_out))
-        ctx.io_rows[(run_id, ds, "out")] = IoRow(version_id, t, named, facets_out)
+        _insert(ctx, run_id, ds, "out", IoRow(version_id, t, named, facets_out))
         return version_id
     values: dict[str, Any] = {}
     merged = merge_timed(row.facets, io_facets, t, key)

@@ -97,7 +97,7 @@ def run_row(
             "asserter_id": asserter_id,
         }
         ctx.run_asserters[new_id] = asserter_id
-        ctx.fresh_runs.add(new_id)  # its run_io rows are all written by this transaction
+        ctx.io_known.add(new_id)  # its run_io rows are all written by this transaction
         ctx.touch("run", new_id)
         return new_id
     found = int(row["id"])
