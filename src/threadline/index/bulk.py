@@ -59,6 +59,7 @@ def read_columns(
     key: str = "id",
     params: Sequence[Any] = (),
     sparse: Sequence[bool] = (),
+    span: int = RANGE,
 ) -> list[I64]:
     """Return one int64 array per integer SQL expression over the table's rows.
 
@@ -71,6 +72,7 @@ def read_columns(
         params: values of the placeholders in ``expressions``.
         sparse: per expression, whether it is NULL on some rows: those rows are skipped
             (the aggregate leaves NULLs out), so the caller knows which rows it holds.
+        span: how many key values one statement reads at most.
     """
     sql = RawSql(conn)
     pg = conn.dialect.name == "postgresql"
@@ -80,9 +82,9 @@ def read_columns(
     skips = [bool(sparse[i]) if i < len(sparse) else False for i in range(len(expressions))]
     if low is not None and high is not None:
         columns = ", ".join(_aggregate(e, pg=pg) for e in expressions)
-        whole = high - int(low) < RANGE  # one statement: no range test per row
-        for start in range(int(low), high + 1, RANGE):
-            conditions = [] if whole else [f"{key} >= {start}", f"{key} < {start + RANGE}"]
+        whole = high - int(low) < span  # one statement: no range test per row
+        for start in range(int(low), high + 1, span):
+            conditions = [] if whole else [f"{key} >= {start}", f"{key} < {start + span}"]
             if where:
                 conditions.append(f"({where})")
             clause = f" WHERE {' AND '.join(conditions)}" if conditions else ""
