@@ -55,6 +55,7 @@ def project(conn: Connection, events: Sequence[tuple[ParsedEvent, int]]) -> None
 def _flush(ctx: Ctx) -> None:
     """Write what the events so far deferred (each flush may need the ones before it)."""
     ctx.flush_spans()
+    ctx.flush_latest()
     flush_io(ctx)
     flush_rebinds(ctx)
     columns.flush_edges(ctx)

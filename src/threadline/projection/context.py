@@ -53,6 +53,16 @@ class IoRow(NamedTuple):
 
 
 @dataclass(slots=True)
+class _Latest:
+    """Rows of one table waiting to be upserted by ``Ctx.upsert_later``, newest per key."""
+
+    table: Table
+    keys: list[str]
+    columns: list[str]
+    rows: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
 class Ctx:
     """Everything one projection transaction shares: connection and identity caches."""
 
@@ -81,6 +91,7 @@ class Ctx:
     run_edges: dict[tuple[int, int, int, str], list[Any]] = field(default_factory=dict)
     change_rows: list[tuple[int, str, int, int | None]] = field(default_factory=list)
     later: dict[tuple[str, tuple[Any, ...]], None] = field(default_factory=dict)
+    latest: dict[str, _Latest] = field(default_factory=dict)
     sql: RawSql = field(init=False)
     _groups: dict[tuple[str, tuple[str, ...]], str] = field(default_factory=dict)
     _hashes: dict[tuple[str, ...], str] = field(default_factory=dict)
@@ -203,6 +214,35 @@ class Ctx:
         """Insert rows, skipping any whose key already exists."""
         for names, params in _by_columns(rows):
             self.insert_values(table, names, params, f"ON CONFLICT ({', '.join(keys)}) DO NOTHING")
+
+    def upsert_later(
+        self, table: Table, rows: Sequence[dict[str, Any]], keys: list[str], columns: list[str]
+    ) -> None:
+        """Upsert like ``upsert_latest``, when the table is next read or the batch is done.
+
+        Of the rows given for one key only the newest is kept: the upsert would keep
+        the newest of them and the stored row anyway. Whoever reads the table during
+        the projection calls ``flush_latest`` first.
+        """
+        pending = self.latest.get(table.name)
+        if pending is None:
+            pending = self.latest[table.name] = _Latest(table, keys, columns)
+        for row in rows:
+            key = tuple(row[k] for k in keys)
+            known = pending.rows.get(key)
+            if known is None or (row["event_time_us"], row["event_key"]) > (
+                known["event_time_us"],
+                known["event_key"],
+            ):
+                pending.rows[key] = row
+
+    def flush_latest(self, table: str | None = None) -> None:
+        """Write the pending upserts of one table (all tables without a name)."""
+        for name in [table] if table is not None else list(self.latest):
+            pending = self.latest.pop(name, None)
+            if pending is not None:
+                rows = list(pending.rows.values())
+                self.upsert_latest(pending.table, rows, pending.keys, pending.columns)
 
     def upsert_latest(
         self, table: Table, rows: Sequence[dict[str, Any]], keys: list[str], columns: list[str]

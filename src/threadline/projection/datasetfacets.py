@@ -28,7 +28,7 @@ def project_dataset(ctx: Ctx, record: DatasetRecord, t: int, key: str) -> int:
     facets = record.facets
     if not facets:
         return ds
-    ctx.upsert_latest(
+    ctx.upsert_later(
         dataset_facets,
         [
             {
@@ -198,6 +198,7 @@ def _project_lifecycle(ctx: Ctx, ds: int, facet: dict[str, Any], t: int, key: st
 
 
 def _refresh_kind(ctx: Ctx, ds: int) -> None:
+    ctx.flush_latest("dataset_facets")
     c = dataset_facets.c
     rows = ctx.conn.execute(
         select(c.name, c.facet).where(

@@ -43,6 +43,7 @@ def refresh_job_version(ctx: Ctx, run_id: int, job: int) -> None:
     names: dict[str, list[str]] = {"in": [], "out": []}
     for direction, namespace, name in _io_names(ctx, run_id):
         names[direction].append(f"{namespace}:{name}")
+    ctx.flush_latest("run_facets")
     facets = {
         name: loads(facet)
         for name, facet in ctx.sql.all(

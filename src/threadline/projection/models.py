@@ -79,6 +79,7 @@ def project_predictions(
 
 def refresh_job_kind(ctx: Ctx, job: int) -> None:
     """Set a job's semantic kind from its newest ``threadline_job`` facet."""
+    ctx.flush_latest("job_facets")
     text = ctx.conn.execute(
         select(job_facets.c.facet).where(
             job_facets.c.job_id == job, job_facets.c.name == "threadline_job"

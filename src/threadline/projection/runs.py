@@ -169,8 +169,8 @@ def store_facets(
         for scope, facets in (("run", run), ("job", job_level))
         for name, facet in facets.items()
     ]
-    ctx.upsert_latest(run_facets, rows, ["run_id", "scope", "name"], ["facet"])
-    ctx.upsert_latest(
+    ctx.upsert_later(run_facets, rows, ["run_id", "scope", "name"], ["facet"])
+    ctx.upsert_later(
         job_facets,
         [
             {
@@ -191,6 +191,7 @@ def store_facets(
 
 
 def _stored_run_facet(ctx: Ctx, run_id: int, name: str) -> dict[str, Any] | None:
+    ctx.flush_latest("run_facets")
     f = run_facets.c
     text = ctx.conn.execute(
         select(f.facet).where(f.run_id == run_id, f.scope == "run", f.name == name)
