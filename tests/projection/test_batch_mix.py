@@ -58,16 +58,23 @@ def _output(rng: random.Random, target: tuple[str, str], reads: list[tuple[str, 
     return out(*target, **facets)
 
 
+def _input(rng: random.Random, source: tuple[str, str]) -> Any:
+    """An input, sometimes with an explicit version or a schema of its own."""
+    draw = rng.random()
+    if draw < 0.15:
+        return inp(*source, version=version(f"v{rng.randint(1, 3)}"))
+    if draw < 0.3:
+        return inp(*source, schema=schema(*[f"c{i}" for i in range(rng.randint(1, 5))]))
+    return inp(*source)
+
+
 def _run_events(rng: random.Random, count: int) -> list[dict[str, Any]]:
     found = []
     for number in range(count):
         job = ("jobs", f"job{number % 5}")
         reads = rng.sample(TABLES, rng.randint(1, 4))
         writes = rng.sample(TABLES, rng.randint(1, 3))  # may overlap what it reads
-        inputs = [
-            inp(*t, version=version(f"v{rng.randint(1, 3)}")) if rng.random() < 0.15 else inp(*t)
-            for t in reads
-        ]
+        inputs = [_input(rng, t) for t in reads]
         for state in rng.sample(STATES, rng.randint(1, 3)):
             found.append(
                 run_event(

@@ -72,6 +72,7 @@ class Ctx:
     jobs: dict[str, EntityState] = field(default_factory=dict)
     fields: dict[tuple[int, str], int] = field(default_factory=dict)
     fields_loaded: set[int] = field(default_factory=set)
+    schemas: dict[int, list[list[Any]]] = field(default_factory=dict)
     absent: set[tuple[str, str]] = field(default_factory=set)
     stale_spans: dict[str, dict[int, EntityState]] = field(default_factory=dict)
     runs: dict[str, int] = field(default_factory=dict)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 from sqlalchemy import or_, select, tuple_, update
@@ -13,7 +14,6 @@ from threadline.projection.entities import dataset_id, ensure_fields, field_id
 from threadline.projection.models import project_registry
 from threadline.store.tables import (
     dataset_facets,
-    dataset_schemas,
     dataset_symlinks,
     datasets,
 )
@@ -80,38 +80,46 @@ def flatten_schema(fields: list[dict[str, Any]], prefix: str = "") -> list[dict[
     return flat
 
 
+def _history(ctx: Ctx, ds: int) -> list[list[Any]]:
+    """Return the dataset's schema change points: [observed_us, event_key, hash, id, fields].
+
+    Read once per transaction, in order, and kept as this module changes them (it is
+    the only writer of ``dataset_schemas``).
+    """
+    found = ctx.schemas.get(ds)
+    if found is None:
+        rows = ctx.sql.all(
+            "SELECT observed_us, event_key, schema_hash, id, fields FROM dataset_schemas "
+            "WHERE dataset_id = ? ORDER BY observed_us, event_key",
+            (ds,),
+        )
+        found = ctx.schemas[ds] = [
+            [int(a), str(b), str(c), int(d), loads(e)] for a, b, c, d, e in rows
+        ]
+    return found
+
+
 def _project_schema(ctx: Ctx, ds: int, facet: dict[str, Any], t: int, key: str) -> None:
     flat = flatten_schema(facet.get("fields") or [])
     canonical = dumps([[f["path"], f["type"], f["description"]] for f in flat])
     schema_hash = ident(canonical)
-    previous = ctx.sql.scalar(
-        "SELECT schema_hash FROM dataset_schemas WHERE dataset_id = ? "
-        "AND (observed_us, event_key) < (?, ?) ORDER BY observed_us DESC, event_key DESC LIMIT 1",
-        (ds, t, key),
-    )
-    if previous == schema_hash:
+    history = _history(ctx, ds)
+    at = bisect.bisect_left(history, (t, key), key=lambda point: (point[0], point[1]))
+    if at > 0 and history[at - 1][2] == schema_hash:
         return  # the schema was already this at an earlier time: nothing changes
-    ctx.insert_ignore(
-        dataset_schemas,
-        [
-            {
-                "dataset_id": ds,
-                "observed_us": t,
-                "event_key": key,
-                "schema_hash": schema_hash,
-                "fields": dumps(flat),
-            }
-        ],
-        ["dataset_id", "observed_us", "event_key"],
-    )
-    following = ctx.sql.first(
-        "SELECT id, schema_hash FROM dataset_schemas WHERE dataset_id = ? "
-        "AND (observed_us, event_key) > (?, ?) ORDER BY observed_us, event_key LIMIT 1",
-        (ds, t, key),
-    )
-    if following is not None and following[1] == schema_hash:
+    if at == len(history) or (history[at][0], history[at][1]) != (t, key):
+        # Not recorded yet (an event naming the dataset twice records its first schema).
+        new_id = ctx.sql.scalar(
+            "INSERT INTO dataset_schemas (dataset_id, observed_us, event_key, schema_hash, "
+            "fields) VALUES (?, ?, ?, ?, ?) RETURNING id",
+            (ds, t, key, schema_hash, dumps(flat)),
+        )
+        history.insert(at, [t, key, schema_hash, int(new_id), flat])
+    following = history[at + 1] if at + 1 < len(history) else None
+    if following is not None and following[2] == schema_hash:
         # Keep only change points: the next observation repeats this one.
-        ctx.sql.run("DELETE FROM dataset_schemas WHERE id = ?", (following[0],))
+        ctx.sql.run("DELETE FROM dataset_schemas WHERE id = ?", (following[3],))
+        del history[at + 1]
     _refresh_fields(ctx, ds)
 
 
@@ -121,11 +129,7 @@ def _refresh_fields(ctx: Ctx, ds: int) -> None:
     Computed from the whole (short) change-point history so that the result does not
     depend on the order in which schemas arrived.
     """
-    texts = ctx.sql.all(
-        "SELECT fields FROM dataset_schemas WHERE dataset_id = ? ORDER BY observed_us, event_key",
-        (ds,),
-    )
-    history: list[list[dict[str, Any]]] = [loads(text) for (text,) in texts]
+    history: list[list[dict[str, Any]]] = [point[4] for point in _history(ctx, ds)]
     if not history:
         return
     latest: dict[str, dict[str, Any]] = {}

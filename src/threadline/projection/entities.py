@@ -93,6 +93,7 @@ def _named(
         )
         if table is datasets:
             ctx.fields_loaded.add(node)  # a new dataset has no fields yet
+            ctx.schemas[node] = []  # nor schemas
         return node
 
     key = ctx.ident(namespace, name)
