@@ -78,6 +78,21 @@ class PartViews(NamedTuple):
     vto: memoryview | None
 
 
+def gather(
+    ptr: npt.NDArray[np.int32], nodes: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Return (owner node, slot) for every CSR slot of the given nodes."""
+    starts = ptr[nodes].astype(np.int64)
+    counts = ptr[nodes + 1] - starts
+    total = int(counts.sum())
+    if not total:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    owner = np.repeat(nodes, counts)
+    offsets = np.repeat(starts - (np.cumsum(counts) - counts), counts)
+    return owner, np.arange(total, dtype=np.int64) + offsets
+
+
 def _view(array: Any) -> memoryview:
     return memoryview(array)
 
@@ -197,6 +212,44 @@ class Part:
         else:
             ok &= self.vto.codes[positions] > self.vto.rank(when)
         return ok
+
+    def neighbours(
+        self, u: int, alive: Bools, offset: int, *, down: bool, as_of: int | None
+    ) -> list[tuple[int, int]]:
+        """Return (neighbour, kind) of ``u``'s alive edges valid now or at ``as_of``.
+
+        ``alive`` is the graph's mask by base position; this part's edges start there at
+        ``offset``.
+        """
+        v = self.views
+        found: list[tuple[int, int]] = []
+        start, end = (v.out_ptr[u], v.out_ptr[u + 1]) if down else (v.in_ptr[u], v.in_ptr[u + 1])
+        since = self.vfrom.rank(as_of) if as_of is not None else 0
+        until = self.vto.rank(as_of) if as_of is not None and self.vto is not None else 0
+        for slot in range(start, end):
+            p = slot if down else v.in_pos[slot]
+            if not alive[offset + p]:
+                continue
+            if as_of is not None:
+                if v.vfrom[p] > since:
+                    continue
+                if (v.vto is None and as_of >= OPEN) or (v.vto is not None and v.vto[p] <= until):
+                    continue
+            found.append((v.dst[slot], v.kind[slot]) if down else (v.in_src[slot], v.in_kind[slot]))
+        return found
+
+    def expand(
+        self, frontier: I64, alive: Bools, offset: int, *, down: bool, as_of: int | None
+    ) -> tuple[I64, I64, I64]:
+        """Return (sources, neighbours, kinds) of the frontier's alive edges, vectorised."""
+        owner, slots = gather(self.out_ptr if down else self.in_ptr, frontier[frontier < self.n])
+        pos = slots if down else self.in_pos[slots]
+        ok = alive[pos + offset]
+        if as_of is not None:
+            ok &= self.valid_at(pos, as_of)
+        slots = slots[ok]
+        nbr, kinds = (self.dst, self.kind) if down else (self.in_src, self.in_kind)
+        return owner[ok], nbr[slots].astype(np.int64), kinds[slots].astype(np.int64)
 
     def until(self) -> I64:
         """Return every edge's valid-to time (``OPEN`` while valid)."""

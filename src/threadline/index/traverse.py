@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from threadline.index.graph import OPEN, Graph
-from threadline.index.part import Part
+from threadline.index.part import gather as _gather
 
 PYTHON_FRONTIER = 256
 CACHE_NODES = 200_000
@@ -50,48 +50,11 @@ def neighbours(graph: Graph, u: int, *, down: bool, as_of: int | None) -> list[t
     found: list[tuple[int, int]] = []
     for part, offset in b.parts if as_of is not None else b.parts[:1]:
         if u < part.n:
-            found.extend(_part_neighbours(graph, part, offset, u, down=down, as_of=as_of))
+            found.extend(part.neighbours(u, graph.alive, offset, down=down, as_of=as_of))
     for edge in (graph.delta_out if down else graph.delta_in).get(u, ()):
         if (edge.valid_to == OPEN) if as_of is None else (edge.valid_from <= as_of < edge.valid_to):
             found.append((edge.dst if down else edge.src, edge.kind))
     return found
-
-
-def _part_neighbours(
-    graph: Graph, part: Part, offset: int, u: int, *, down: bool, as_of: int | None
-) -> list[tuple[int, int]]:
-    """Return (neighbour, kind) of ``u``'s alive edges in a part valid now or at ``as_of``."""
-    v, alive = part.views, graph.alive
-    found: list[tuple[int, int]] = []
-    start, end = (v.out_ptr[u], v.out_ptr[u + 1]) if down else (v.in_ptr[u], v.in_ptr[u + 1])
-    since = part.vfrom.rank(as_of) if as_of is not None else 0
-    until = part.vto.rank(as_of) if as_of is not None and part.vto is not None else 0
-    for slot in range(start, end):
-        p = slot if down else v.in_pos[slot]
-        if not alive[offset + p]:
-            continue
-        if as_of is not None:
-            if v.vfrom[p] > since:
-                continue
-            if (v.vto is None and as_of >= OPEN) or (v.vto is not None and v.vto[p] <= until):
-                continue
-        found.append((v.dst[slot], v.kind[slot]) if down else (v.in_src[slot], v.in_kind[slot]))
-    return found
-
-
-def _gather(
-    ptr: npt.NDArray[np.int32], nodes: npt.NDArray[np.int64]
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Return (owner node, slot) for every CSR slot of the given nodes."""
-    starts = ptr[nodes].astype(np.int64)
-    counts = ptr[nodes + 1] - starts
-    total = int(counts.sum())
-    if not total:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
-    owner = np.repeat(nodes, counts)
-    offsets = np.repeat(starts - (np.cumsum(counts) - counts), counts)
-    return owner, np.arange(total, dtype=np.int64) + offsets
 
 
 def _expand_numpy(
@@ -113,7 +76,7 @@ def _expand_numpy(
             parts_kind.append(kinds[slots].astype(np.int64))
     else:
         for part, offset in b.parts if as_of is not None else b.parts[:1]:
-            found = _expand_part(graph, part, offset, frontier, down=down, as_of=as_of)
+            found = part.expand(frontier, graph.alive, offset, down=down, as_of=as_of)
             parts_src.append(found[0])
             parts_nbr.append(found[1])
             parts_kind.append(found[2])
@@ -134,27 +97,6 @@ def _expand_numpy(
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty
     return np.concatenate(parts_src), np.concatenate(parts_nbr), np.concatenate(parts_kind)
-
-
-def _expand_part(
-    graph: Graph,
-    part: Part,
-    offset: int,
-    frontier: npt.NDArray[np.int64],
-    *,
-    down: bool,
-    as_of: int | None,
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Return (sources, neighbours, kinds) of the frontier's usable edges in one part."""
-    ptr = part.out_ptr if down else part.in_ptr
-    owner, slots = _gather(ptr, frontier[frontier < part.n])
-    pos = slots if down else part.in_pos[slots]
-    ok = graph.alive[pos + offset]
-    if as_of is not None:
-        ok &= part.valid_at(pos, as_of)
-    slots = slots[ok]
-    nbr, kinds = (part.dst, part.kind) if down else (part.in_src, part.in_kind)
-    return owner[ok], nbr[slots].astype(np.int64), kinds[slots].astype(np.int64)
 
 
 @dataclass(slots=True)
