@@ -155,6 +155,17 @@ class Ctx:
         ``tail`` (an ``ON CONFLICT`` clause) must not meet the same key twice in one
         statement: PostgreSQL refuses to update a row twice in one command.
         """
+        if not rows:
+            return
+        if self.dialect == "postgresql":
+            # One array per column: the statement's text is the same whatever the number
+            # of rows, so the driver prepares it once and the server plans it once.
+            self.sql.run(
+                f"INSERT INTO {table.name} ({', '.join(names)}) "
+                f"SELECT * FROM unnest({self._group(table, names, array=True)}) {tail}",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+            return
         group = self._group(table, names)
         per = max(1, _MAX_PARAMS // len(names))
         for start in range(0, len(rows), per):
@@ -165,23 +176,23 @@ class Ctx:
                 [value for row in chunk for value in row],
             )
 
-    def _group(self, table: Table, names: tuple[str, ...]) -> str:
-        """Return one row's placeholders; PostgreSQL gets each column's type.
+    def _group(self, table: Table, names: tuple[str, ...], *, array: bool = False) -> str:
+        """Return one row's placeholders (SQLite), or one typed array per column (PostgreSQL).
 
-        In a multi-row ``VALUES`` a column whose parameters are all NULL would otherwise
-        be typed ``text`` and refused by an integer column. Strings cast to ``text``, so a
-        too-long value still fails on the column instead of being cut by the cast.
+        An array parameter must be typed, and so must a column whose values are all NULL.
+        Strings cast to ``text``, so a too-long value still fails on the column instead of
+        being cut by the cast.
         """
         found = self._groups.get((table.name, names))
         if found is None:
-            if self.dialect == "postgresql":
+            if array:
                 types = [
                     "text"
                     if isinstance(table.c[n].type, String)
                     else table.c[n].type.compile(dialect=self.conn.dialect)
                     for n in names
                 ]
-                found = "(" + ", ".join(f"CAST(? AS {t})" for t in types) + ")"
+                found = ", ".join(f"CAST(? AS {t}[])" for t in types)
             else:
                 found = "(" + ", ".join("?" * len(names)) + ")"
             self._groups[(table.name, names)] = found

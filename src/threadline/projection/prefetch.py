@@ -63,28 +63,38 @@ def _known(ctx: Ctx, table: str, key: str) -> bool:
     return key in cache or (table, key) in ctx.absent
 
 
+def _among(ctx: Ctx, keys: list[str], params: list[Any]) -> str:
+    """Return a membership test for ``keys``, adding its parameters.
+
+    PostgreSQL gets one array parameter: the same text for any number of keys, so the
+    statement is prepared and planned once, not once per request.
+    """
+    if ctx.dialect == "postgresql":
+        params.append(keys)
+        return "= ANY(CAST(? AS text[]))"
+    params += keys
+    return f"IN ({', '.join('?' * len(keys))})"
+
+
 def _read(ctx: Ctx, items: list[tuple[str, str]]) -> None:
     """Read entities and the fields of the datasets among them, one statement in all."""
     by_table: dict[str, list[str]] = {}
     for table, key in items:
         by_table.setdefault(table, []).append(key)
     parts: list[str] = []
-    params: list[str] = []
+    params: list[Any] = []
     for table, keys in by_table.items():
-        marks = ", ".join("?" * len(keys))
         parts.append(
             f"SELECT '{table}', ident, id, created_us, updated_us, is_hidden, 0 FROM {table} "
-            f"WHERE ident IN ({marks})"
+            f"WHERE ident {_among(ctx, keys, params)}"
         )
-        params += keys
     datasets = by_table.get("datasets", [])
     if datasets:
         parts.append(
             "SELECT 'fields', f.ident, f.id, 0, 0, d.is_hidden, f.dataset_id "
             "FROM dataset_fields f JOIN datasets d ON d.id = f.dataset_id "
-            f"WHERE d.ident IN ({', '.join('?' * len(datasets))})"
+            f"WHERE d.ident {_among(ctx, datasets, params)}"
         )
-        params += datasets
     caches = {"namespaces": ctx.namespaces, "datasets": ctx.datasets, "jobs": ctx.jobs}
     fields: list[tuple[int, str, int]] = []
     for table, key, node, created, updated, hidden, dataset in ctx.sql.all(

@@ -55,7 +55,9 @@ class RawSql:
 
     def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """Execute a statement once per row of parameters."""
-        if rows:
+        if len(rows) == 1:  # psycopg's executemany costs a pipeline sync more
+            self._execute(sql, tuple(rows[0]))
+        elif rows:
             self._execute(sql, [tuple(r) for r in rows], many=True)
 
     def update(self, table: str, values: dict[str, Any], where: dict[str, Any]) -> None:
