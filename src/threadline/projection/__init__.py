@@ -22,11 +22,12 @@ from threadline.projection.runs import (
     apply_parent,
     apply_state,
     cached_run,
+    flush_runs,
     is_streaming,
     run_row,
     store_facets,
 )
-from threadline.projection.versions import event_version, flush_rebinds
+from threadline.projection.versions import event_version, flush_rebinds, flush_version_facets
 
 
 def project(conn: Connection, events: Sequence[tuple[ParsedEvent, int]]) -> None:
@@ -56,6 +57,8 @@ def _flush(ctx: Ctx) -> None:
     """Write what the events so far deferred (each flush may need the ones before it)."""
     ctx.flush_spans()
     ctx.flush_latest()
+    flush_runs(ctx)
+    flush_version_facets(ctx)
     flush_io(ctx)
     flush_rebinds(ctx)
     columns.flush_edges(ctx)

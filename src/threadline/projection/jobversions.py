@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from threadline.projection.context import Ctx, dumps, loads, stable_uuid
 from threadline.projection.runio import flush_io
-from threadline.projection.runs import cached_run, set_run
+from threadline.projection.runs import cached_run, flush_runs, set_run
 from threadline.store.tables import job_versions, runs
 
 CODE_FACETS = ("sourceCodeLocation", "sql", "sourceCode")
@@ -127,6 +127,7 @@ def _date_version(ctx: Ctx, version_id: int) -> None:
 
 def _drop_if_unused(ctx: Ctx, version_id: int) -> None:
     """Delete a job version no run uses any more (a run's version was recomputed)."""
+    flush_runs(ctx)
     used = ctx.conn.execute(
         select(runs.c.id).where(runs.c.job_version_id == version_id).limit(1)
     ).first()

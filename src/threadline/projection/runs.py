@@ -42,10 +42,21 @@ def cached_run(ctx: Ctx, run_id: int) -> dict[str, Any]:
 
 
 def set_run(ctx: Ctx, run_id: int, values: dict[str, Any]) -> None:
-    """Write columns of a run's row, and remember them."""
+    """Set columns of a run's row: remembered now, written by ``flush_runs``."""
     if values:
-        ctx.sql.update("runs", values, {"id": run_id})
         ctx.run_rows[run_id].update(values)
+        ctx.run_dirty.setdefault(run_id, {}).update(values)
+
+
+def flush_runs(ctx: Ctx) -> None:
+    """Write the runs' changed columns; whoever reads ``runs`` with SQL calls this first."""
+    groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+    for run_id, values in ctx.run_dirty.items():
+        names = tuple(sorted(values))
+        groups.setdefault(names, []).append((*(values[n] for n in names), run_id))
+    ctx.run_dirty.clear()
+    for names, rows in groups.items():
+        ctx.sql.many(f"UPDATE runs SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?", rows)
 
 
 def _read_run(ctx: Ctx, uuid: str) -> dict[str, Any] | None:
@@ -98,6 +109,7 @@ def run_row(
         }
         ctx.run_asserters[new_id] = asserter_id
         ctx.io_known.add(new_id)  # its run_io rows are all written by this transaction
+        ctx.fresh_runs.add(new_id)
         ctx.touch("run", new_id)
         return new_id
     found = int(row["id"])
@@ -202,6 +214,7 @@ def _stored_run_facet(ctx: Ctx, run_id: int, name: str) -> dict[str, Any] | None
 
 def apply_parent(ctx: Ctx, run_id: int, job: int, t: int, key: str) -> None:
     """Link a run (and its job) to the parent and root named by its newest parent facet."""
+    flush_runs(ctx)  # the root's job is read below
     facet = _stored_run_facet(ctx, run_id, "parent")
     if facet is None:
         return

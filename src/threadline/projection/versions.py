@@ -42,7 +42,9 @@ def _upsert_version(
     # Only this function writes these (non-implicit) versions: what it read or wrote
     # earlier in the transaction is still what the row holds.
     row = ctx.versions.get((ds, ident_key))
-    if row is None:
+    # A run's own version (``r:<run>``) of a run new in this transaction cannot exist yet.
+    fresh = ident_key.startswith("r:") and run_id in ctx.fresh_runs
+    if row is None and not fresh:
         found_row = ctx.sql.first(
             "SELECT id, created_us, run_id, facets FROM dataset_versions "
             "WHERE dataset_id = ? AND ident = ?",
@@ -72,11 +74,12 @@ def _upsert_version(
             values["run_id"] = run_id  # the earliest producer of an explicit version
     elif found_run is None and run_id is not None:
         values["run_id"] = run_id
+    if "facets" in values:  # nothing in the projection reads them: written at the end
+        row[3] = ctx.version_facets[found] = values.pop("facets")
     if values:
         ctx.sql.update("dataset_versions", values, {"id": found})
         row[1] = values.get("created_us", row[1])
         row[2] = values.get("run_id", row[2])
-        row[3] = values.get("facets", row[3])
     if "created_us" in values:
         _versions_changed(ctx, ds, t)
     return found
@@ -240,6 +243,15 @@ def _versions_changed(ctx: Ctx, ds: int, t: int) -> None:
     ctx.touch("inputs", ds, t)
     known = ctx.rebinds.get(ds)
     ctx.rebinds[ds] = t if known is None else min(known, t)
+
+
+def flush_version_facets(ctx: Ctx) -> None:
+    """Write the facets of the versions the batch changed."""
+    ctx.sql.many(
+        "UPDATE dataset_versions SET facets = ? WHERE id = ?",
+        [(text, found) for found, text in ctx.version_facets.items()],
+    )
+    ctx.version_facets.clear()
 
 
 def flush_rebinds(ctx: Ctx) -> None:
