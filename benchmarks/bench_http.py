@@ -32,7 +32,7 @@ from baselines import Baselines
 from bench_ingest import free_port
 from bench_report import Verdict, ms, print_verdicts, write_json
 from bench_server import Served
-from bulk_store import fill, ref_of
+from bulk_store import fill, ref_of, retired_edges
 from lineage_graph import LineageGraph, generate
 from threadline.settings import Settings
 from threadline.store import Store
@@ -102,7 +102,10 @@ def main() -> int:
     g = generate(*(SMALL if args.small else FULL))
     sizes = (100, 1_000, 3_000) if args.small else (1_000, 10_000, 70_000)
     roots = pick_roots(g, sizes)
-    console.print(f"graph: {g.nodes:,} nodes, {g.src.size:,} edges; cones {[c for _r, c in roots]}")
+    console.print(
+        f"graph: {g.nodes:,} nodes, {g.src.size:,} edges (and {retired_edges(g):,} retired)"
+        f"; cones {[c for _r, c in roots]}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/http.db"
         store = Store(Settings(database_url=url, sqlite_synchronous="OFF"))

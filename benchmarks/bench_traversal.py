@@ -42,6 +42,7 @@ from rich.table import Table
 
 from baselines import Baselines
 from bench_report import Verdict, write_json
+from bulk_store import retired_edges
 from lineage_graph import LineageGraph, generate
 from threadline_engine import ThreadlineEngine, postgres_store, store_cte
 
@@ -100,7 +101,9 @@ def main() -> int:
     args = parse_args()
     console = Console(width=200)
     g = generate(*(SMALL if args.small else FULL))
-    console.print(f"graph: {g.nodes:,} nodes, {g.src.size:,} edges")
+    console.print(
+        f"graph: {g.nodes:,} nodes, {g.src.size:,} edges (and {retired_edges(g):,} retired)"
+    )
     if not args.small:
         assert g.nodes >= 800_000 and g.src.size >= 1_000_000, "the graph is below size"
     base = Baselines(g)

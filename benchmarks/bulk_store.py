@@ -1,11 +1,10 @@
 """Fill a Threadline store's projection tables with a generated graph, by bulk insert.
 
 Ingesting a million edges as OpenLineage events would take far longer than the queries
-(``bench_ingest`` measures that path), and the benchmark is about queries: so the rows the events would have projected
-(namespaces, nodes, datasets, jobs, current input and output edges) are inserted directly,
-in the store's own tables, and the lineage index is then loaded by its real loader.
-Graph node ``i`` is store node ``i + 1``.
-"""
+(``bench_ingest`` measures that path), and the benchmark is about queries: so the rows the
+events would have projected (namespaces, nodes, datasets, jobs, current input and output
+edges, and some retired ones) are inserted directly, in the store's own tables, and the
+lineage index is then loaded by its real loader. Graph node ``i`` is store node ``i + 1``."""
 
 from __future__ import annotations
 
@@ -23,6 +22,7 @@ from threadline.store.tables import datasets, edges, jobs, namespaces, nodes
 CHUNK = 20_000
 T0 = 1_709_251_200_000_000  # 2024-03-01T00:00Z in microseconds
 RUN = "00000000-0000-4000-8000-000000000000"
+MONTH_US = 30 * 86_400_000_000
 
 
 def ref_of(g: LineageGraph, node: int) -> str:
@@ -63,16 +63,47 @@ def _entity_rows(g: LineageGraph, spaces: dict[str, int]) -> Iterator[dict[str, 
 
 
 def _edge_rows(g: LineageGraph) -> Iterator[dict[str, Any]]:
+    """Yield the graph's current edges, then some retired ones, at realistic times.
+
+    A job's edges were first seen at its first run (jobs ran a minute apart), and every
+    fifth job once read another dataset until a newer version of the job stopped: that edge
+    is retired, as a store that has seen jobs change holds such edges.
+    """
     for src, dst in zip(g.src.tolist(), g.dst.tolist(), strict=True):
         reads = src < g.datasets
-        yield {
-            "src": src + 1,
-            "dst": dst + 1,
-            "kind": "input" if reads else "output",
-            "asserter": (dst if reads else src) + 1,  # the job that asserts the edge
-            "valid_from_us": T0,
-            "from_run": RUN,
-        }
+        job = dst if reads else src  # the job that asserts the edge
+        yield _edge(src, dst, "input" if reads else "output", job, _first_run(g, job), None)
+    for job in _changed_jobs(g):
+        changed = _first_run(g, job)
+        yield _edge((job * 13) % g.datasets, job, "input", job, changed - MONTH_US, changed)
+
+
+def _changed_jobs(g: LineageGraph) -> range:
+    return range(g.datasets, g.nodes, 5)
+
+
+def retired_edges(g: LineageGraph) -> int:
+    """Return how many retired edges ``fill`` inserts besides the graph's current ones."""
+    return len(_changed_jobs(g))
+
+
+def _first_run(g: LineageGraph, job: int) -> int:
+    return T0 + (job - g.datasets) * 60_000_000
+
+
+def _edge(
+    src: int, dst: int, kind: str, job: int, seen: int, retired: int | None
+) -> dict[str, Any]:
+    return {
+        "src": src + 1,
+        "dst": dst + 1,
+        "kind": kind,
+        "asserter": job + 1,
+        "valid_from_us": seen,
+        "from_run": RUN,
+        "valid_to_us": retired,
+        "to_run": None if retired is None else RUN,
+    }
 
 
 def _insert(conn: Connection, table: Table, rows: Iterator[dict[str, Any]] | list[Any]) -> None:

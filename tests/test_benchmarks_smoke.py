@@ -22,7 +22,7 @@ def test_benchmark_small_runs_every_engine_and_reports_the_targets() -> None:
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0] == "graph: 32,000 nodes, 35,391 edges"
+    assert lines[0] == "graph: 32,000 nodes, 35,391 edges (and 1,600 retired)"
     assert lines[1].startswith("SQLite store: bulk insert ")
     assert lines[2].startswith("PostgreSQL store: bulk insert ")
     header = next(line for line in lines if "threadline / floor" in line)
