@@ -91,7 +91,12 @@ class LineageService:
             ClientError: the body or the event is malformed (nothing is written).
         """
         raw, value = self.parse_body(body, content_encoding=content_encoding)
-        check_value(value, max_depth=self.settings.max_json_depth, nul_possible=may_hold_nul(raw))
+        check_value(
+            value,
+            max_depth=self.settings.max_json_depth,
+            nul_possible=may_hold_nul(raw),
+            raw=raw,
+        )
         event = parse_event(_not_admin(value), raw)
         self._admit(event)
         return self.store.ingest([event], now_us(), project)[0]
@@ -140,6 +145,7 @@ class LineageService:
                     value,
                     max_depth=self.settings.max_json_depth,
                     nul_possible=may_hold_nul(payload),
+                    raw=payload,
                 )
                 valid.append((index, parse_event(_not_admin(value), payload)))
             except ClientError as exc:

@@ -68,13 +68,19 @@ def may_hold_nul(raw: bytes) -> bool:
     return b"\\u0000" in raw and _ESCAPED_NUL.search(raw) is not None
 
 
-def check_value(value: Any, *, max_depth: int, nul_possible: bool) -> None:
+def check_value(
+    value: Any, *, max_depth: int, nul_possible: bool, raw: bytes | None = None
+) -> None:
     """Check one event's value for what PostgreSQL and SQLite cannot store alike.
+
+    ``raw``, the JSON the value was parsed from, lets a shallow event skip the depth walk:
+    a value cannot nest deeper than the brackets its text holds.
 
     Raises:
         InvalidEvent: the value nests deeper than ``max_depth`` or holds a NUL character.
     """
-    if _too_deep(value, max_depth):
+    shallow = raw is not None and raw.count(b"{") + raw.count(b"[") <= max_depth
+    if not shallow and _too_deep(value, max_depth):
         raise InvalidEvent("$", f"JSON is nested deeper than {max_depth} levels")
     if nul_possible:
         where = _find_nul(value)
