@@ -38,6 +38,8 @@ def merge_timed(stored: str | None, incoming: dict[str, Any], t: int, key: str) 
     Each facet name keeps the value from the newest event, so the result does not depend
     on the order in which events arrive. Returns the new text, or None when unchanged.
     """
+    if not incoming:
+        return None  # nothing to merge: no need to decode what is stored
     current: dict[str, list[Any]] = loads(stored) if stored else {}
     changed = False
     for name, facet in incoming.items():
