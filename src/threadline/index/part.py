@@ -36,13 +36,16 @@ class Times:
     def encode(cls, *columns: I64) -> tuple[Times, ...]:
         """Encode columns of times against one shared dictionary (when that is smaller)."""
         every = np.concatenate([np.asarray(c, dtype=np.int64) for c in columns])
-        values = np.unique(every)
+        # With the inverse, unique sorts once; without it, it hashes, and finding the codes
+        # after would search every time: together about twice as slow on a million edges.
+        values, codes = np.unique(every, return_inverse=True)
         dtype: type[np.unsignedinteger[Any]] = np.uint8 if values.size <= 1 << 8 else np.uint16
         if values.size > 1 << 16:
             dtype = np.uint32
         if values.nbytes + every.size * np.dtype(dtype).itemsize >= every.nbytes:
             return tuple(cls(np.ascontiguousarray(c, dtype=np.int64)) for c in columns)
-        return tuple(cls(np.searchsorted(values, c).astype(dtype), values) for c in columns)
+        ends = np.cumsum([len(c) for c in columns])[:-1]
+        return tuple(cls(part.astype(dtype), values) for part in np.split(codes, ends))
 
     def rank(self, when: int) -> int:
         """Return the code a time at or before ``when`` has at most."""

@@ -53,15 +53,15 @@ def column_lineage(ctx: Ctx, target: int, facet: dict[str, Any], t: int, found: 
     wide: list[dict[str, Any]] = facet.get("dataset") or []
     named: dict[tuple[str, str], int] = {}  # a facet names the same few datasets many times
 
-    def source(item: dict[str, Any]) -> int:
+    def resolve(item: dict[str, Any]) -> int:
         key = (item["namespace"], item["name"])
         found = named.get(key)
         if found is None:
             found = named[key] = dataset_id(ctx, key[0], key[1], t)
         return found
 
-    sources = [source(i) for _o, _e, i in linked]
-    wide_sources = [source(i) for i in wide]
+    sources = [resolve(i) for _o, _e, i in linked]
+    wide_sources = [resolve(i) for i in wide]
     # Every field this facet names, created together (targets first, then sources).
     wanted: list[tuple[int, str, str | None]] = [(target, f, None) for f in fields]
     wanted += [(s, i["field"], None) for s, (_o, _e, i) in zip(sources, linked, strict=True)]
