@@ -45,28 +45,37 @@ _CHUNK = 300
 """Asserters swept per group of statements (within SQLite's parameter limit)."""
 
 
+def _listing(row: tuple[Any, ...], asserter: int) -> Listing:
+    """Return the listing of a row of ``_LISTINGS``: a run_io row or a run_edges row."""
+    table, bound, uuid, first, second, kind = row[:6]
+    if table == "io":
+        return int(bound), str(uuid), _io_key(asserter, int(first), str(kind))
+    return int(bound), str(uuid), (int(first), int(second), str(kind))
+
+
+# A run's listings: its inputs and outputs, and the edges it asserted, in one statement
+# (``{io}`` and ``{re}`` are the conditions on each table).
+_LISTINGS = (
+    "SELECT 'io', io.bound_us, r.uuid, io.dataset_id, 0, io.direction, io.asserter, io.run_id "
+    "FROM run_io io JOIN runs r ON r.id = io.run_id WHERE {io} UNION ALL "
+    "SELECT 're', re.bound_us, r.uuid, re.src, re.dst, re.kind, re.asserter, re.run_id "
+    "FROM run_edges re JOIN runs r ON r.id = re.run_id WHERE {re}"
+)
+
+
 def _listings_since(ctx: Ctx, since: dict[int, int]) -> dict[int, list[Listing]]:
     """Return each asserter's edge listings bound at or after its ``since``."""
     ids = list(since)
-    params = (*ids, min(since.values()))  # the earliest bound for all, then each its own
+    earliest = min(since.values())  # the earliest bound for all, then each its own
     found: dict[int, list[Listing]] = {a: [] for a in ids}
-    for bound, uuid, dataset, direction, asserter in ctx.sql.all(
-        "SELECT io.bound_us, r.uuid, io.dataset_id, io.direction, io.asserter FROM run_io io "
-        f"JOIN runs r ON r.id = io.run_id WHERE io.asserter IN ({_in_list(ids)}) "
-        "AND io.bound_us >= ?",
-        params,
-    ):
-        if bound >= since[asserter]:
-            key = _io_key(int(asserter), int(dataset), str(direction))
-            found[asserter].append((int(bound), str(uuid), key))
-    for bound, uuid, src, dst, kind, asserter in ctx.sql.all(
-        "SELECT re.bound_us, r.uuid, re.src, re.dst, re.kind, re.asserter FROM run_edges re "
-        f"JOIN runs r ON r.id = re.run_id WHERE re.asserter IN ({_in_list(ids)}) "
-        "AND re.bound_us >= ?",
-        params,
-    ):
-        if bound >= since[asserter]:
-            found[asserter].append((int(bound), str(uuid), (int(src), int(dst), str(kind))))
+    query = _LISTINGS.format(
+        io=f"io.asserter IN ({_in_list(ids)}) AND io.bound_us >= ?",
+        re=f"re.asserter IN ({_in_list(ids)}) AND re.bound_us >= ?",
+    )
+    for row in ctx.sql.all(query, (*ids, earliest, *ids, earliest)):
+        asserter = int(row[6])
+        if row[1] >= since[asserter]:
+            found[asserter].append(_listing(row, asserter))
     return found
 
 
@@ -74,21 +83,14 @@ def _listings_of_runs(ctx: Ctx, runs: dict[int, int]) -> list[tuple[int, Listing
     """Return (run id, listing) of every listing of some runs (run id -> its asserter)."""
     found: list[tuple[int, Listing]] = []
     ids = list(runs)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        for run, bound, uuid, dataset, direction in ctx.sql.all(
-            "SELECT io.run_id, io.bound_us, r.uuid, io.dataset_id, io.direction FROM run_io io "
-            f"JOIN runs r ON r.id = io.run_id WHERE io.run_id IN ({_in_list(chunk)})",
-            chunk,
-        ):
-            key = _io_key(runs[run], int(dataset), str(direction))
-            found.append((int(run), (int(bound), str(uuid), key)))
-        for run, bound, uuid, src, dst, kind in ctx.sql.all(
-            "SELECT re.run_id, re.bound_us, r.uuid, re.src, re.dst, re.kind FROM run_edges re "
-            f"JOIN runs r ON r.id = re.run_id WHERE re.run_id IN ({_in_list(chunk)})",
-            chunk,
-        ):
-            found.append((int(run), (int(bound), str(uuid), (int(src), int(dst), str(kind)))))
+    for start in range(0, len(ids), 400):
+        chunk = ids[start : start + 400]
+        query = _LISTINGS.format(
+            io=f"io.run_id IN ({_in_list(chunk)})", re=f"re.run_id IN ({_in_list(chunk)})"
+        )
+        for row in ctx.sql.all(query, (*chunk, *chunk)):
+            run = int(row[7])
+            found.append((run, _listing(row, runs[run])))
     return found
 
 
