@@ -154,11 +154,8 @@ def _short(version: str) -> str:
     return ident(version)
 
 
-def _implicit_version(ctx: Ctx, ds: int, t: int) -> int:
-    row = ctx.sql.first(
-        "SELECT id, created_us FROM dataset_versions WHERE dataset_id = ? AND ident = 'implicit'",
-        (ds,),
-    )
+def _implicit_version(ctx: Ctx, ds: int, t: int, row: tuple[Any, ...] | None) -> int:
+    """Return the dataset's implicit version read at ``t``: ``row`` is its (id, created)."""
     if row is None:
         return int(
             ctx.sql.scalar(
@@ -207,9 +204,20 @@ def input_version(
             key=key,
         )
         return found, named
-    query = _RESOLVE.format(ds="?", false=_false(ctx), bound="?", run="?", distinct=_distinct(ctx))
-    resolved = ctx.sql.scalar(query, (ds, t, run_id))
-    return (int(resolved) if resolved is not None else _implicit_version(ctx, ds, t)), None
+    resolve = _RESOLVE.format(
+        ds="?", false=_false(ctx), bound="?", run="?", distinct=_distinct(ctx)
+    )
+    # The resolved version and, in case there is none, the implicit one: one statement.
+    row = ctx.sql.first(
+        f"SELECT ({resolve}), i.id, i.created_us FROM (SELECT 1 AS one) AS one "
+        "LEFT JOIN dataset_versions i ON i.dataset_id = ? AND i.ident = 'implicit'",
+        (ds, t, run_id, ds),
+    )
+    assert row is not None, "the query has one row"
+    if row[0] is not None:
+        return int(row[0]), None
+    implicit = (row[1], row[2]) if row[1] is not None else None
+    return _implicit_version(ctx, ds, t, implicit), None
 
 
 def _settle_implicit(ctx: Ctx, datasets: list[int]) -> None:
