@@ -4,7 +4,7 @@ The batch path reads entities ahead, creates fields together, remembers the run 
 outputs and versions it wrote, and sweeps edges and refreshes derived columns once at
 the end; none of that may change what is projected. The events here overlap on purpose:
 runs read what other runs write (and sometimes what they write themselves), schemas
-change, versions are explicit or implied, events arrive out of time order, some are sent
+and SQL change, versions are explicit or implied, events arrive out of time order, some are sent
 twice within a batch, and admin events and static declarations are mixed in.
 """
 
@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 import pytest
+from openlineage.client.facet_v2 import sql_job
 
 from tests.conftest import fresh_database
 from tests.events import (
@@ -84,6 +85,7 @@ def _run_events(rng: random.Random, count: int) -> list[dict[str, Any]]:
                     job=job,
                     inputs=inputs,
                     outputs=[_output(rng, t, reads) for t in writes],
+                    job_facets={"sql": sql_job.SQLJobFacet(query=f"q{rng.randint(1, 3)}")},
                 )
             )
     return found

@@ -79,6 +79,7 @@ class Ctx:
     run_asserters: dict[int, int | None] = field(default_factory=dict)
     run_rows: dict[int, dict[str, Any]] = field(default_factory=dict)
     fresh_runs: set[int] = field(default_factory=set)
+    run_job_facets: dict[int, dict[str, tuple[int, str, str]]] = field(default_factory=dict)
     run_dirty: dict[int, dict[str, Any]] = field(default_factory=dict)
     version_facets: dict[int, str] = field(default_factory=dict)
     io_known: set[int] = field(default_factory=set)

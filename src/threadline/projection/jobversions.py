@@ -43,15 +43,7 @@ def refresh_job_version(ctx: Ctx, run_id: int, job: int) -> None:
     names: dict[str, list[str]] = {"in": [], "out": []}
     for direction, namespace, name in _io_names(ctx, run_id):
         names[direction].append(f"{namespace}:{name}")
-    ctx.flush_latest("run_facets")
-    facets = {
-        name: loads(facet)
-        for name, facet in ctx.sql.all(
-            "SELECT name, facet FROM run_facets WHERE run_id = ? AND scope = 'job' "
-            f"AND name IN ({', '.join('?' * len(CODE_FACETS))})",
-            (run_id, *CODE_FACETS),
-        )
-    }
+    facets = {name: loads(facet) for name, facet in _code_facets(ctx, run_id)}
     facets = {name: facet for name, facet in facets.items() if facet.get("_deleted") is not True}
     job_row = ctx.names.get(job) or ctx.sql.first(
         "SELECT namespace, name FROM jobs WHERE id = ?", (job,)
@@ -74,6 +66,22 @@ def refresh_job_version(ctx: Ctx, run_id: int, job: int) -> None:
         "ORDER BY r.start_us DESC, r.uuid DESC LIMIT 1) WHERE id = ?",
         (job, job),
     )
+
+
+def _code_facets(ctx: Ctx, run_id: int) -> list[tuple[str, str]]:
+    """Return (name, JSON text) of the run's newest code-identifying job facets."""
+    if run_id in ctx.fresh_runs:  # the transaction saw every facet of a run it created
+        known = ctx.run_job_facets.get(run_id, {})
+        return [(name, known[name][2]) for name in CODE_FACETS if name in known]
+    ctx.flush_latest("run_facets")
+    return [
+        (str(name), str(facet))
+        for name, facet in ctx.sql.all(
+            "SELECT name, facet FROM run_facets WHERE run_id = ? AND scope = 'job' "
+            f"AND name IN ({', '.join('?' * len(CODE_FACETS))})",
+            (run_id, *CODE_FACETS),
+        )
+    ]
 
 
 def _io_names(ctx: Ctx, run_id: int) -> list[tuple[str, str, str]]:

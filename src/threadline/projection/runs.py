@@ -182,6 +182,13 @@ def store_facets(
         for name, facet in facets.items()
     ]
     ctx.upsert_later(run_facets, rows, ["run_id", "scope", "name"], ["facet"])
+    if run_id in ctx.fresh_runs:  # all of its job facets are the ones seen here
+        known = ctx.run_job_facets.setdefault(run_id, {})
+        for row in rows:
+            name = str(row["name"])
+            old = known.get(name)
+            if row["scope"] == "job" and (old is None or (t, key) > old[:2]):
+                known[name] = (t, key, str(row["facet"]))
     ctx.upsert_later(
         job_facets,
         [
