@@ -69,7 +69,32 @@ def _owners(facet: dict[str, Any], path: str) -> None:
         require_string(require_object(owner, owner_path), "name", owner_path)
 
 
+def _text(value: Any) -> bool:
+    """Tell whether ``require_string`` accepts a value (a non-blank string)."""
+    return type(value) is str and bool(value.strip())
+
+
+def _maybe_text(value: Any) -> bool:
+    """Tell whether ``optional_string`` accepts a value (absent, null or a string)."""
+    return value is None or type(value) is str
+
+
+def _schema_fields_ok(fields: list[Any]) -> bool:
+    """Tell, without building paths, whether ``_schema_fields`` accepts the fields."""
+    for field in fields:
+        if type(field) is not dict or not _text(field.get("name")):
+            return False
+        if not (_maybe_text(field.get("type")) and _maybe_text(field.get("description"))):
+            return False
+        nested = field.get("fields")
+        if nested is not None and (type(nested) is not list or not _schema_fields_ok(nested)):
+            return False
+    return True
+
+
 def _schema_fields(fields: list[Any], path: str, depth: int = 0) -> None:
+    if _schema_fields_ok(fields):
+        return  # the common case; the walk below names where a field is wrong
     for i, field in enumerate(fields):
         field_path = child(path, i)
         obj = require_object(field, field_path)
@@ -83,7 +108,26 @@ def _schema(facet: dict[str, Any], path: str) -> None:
     _schema_fields(optional_array(facet, "fields", path), child(path, "fields"))
 
 
+def _input_fields_ok(items: list[Any]) -> bool:
+    """Tell, without building paths, whether ``_input_fields`` accepts the items."""
+    for item in items:
+        if type(item) is not dict:
+            return False
+        if not (_text(item.get("namespace")) and _text(item.get("name"))):
+            return False
+        if not _text(item.get("field")):
+            return False
+        steps = item.get("transformations")
+        if steps is not None and (
+            type(steps) is not list or any(type(step) is not dict for step in steps)
+        ):
+            return False
+    return True
+
+
 def _input_fields(items: list[Any], path: str) -> None:
+    if _input_fields_ok(items):
+        return  # the common case; the walk below names where an item is wrong
     for i, item in enumerate(items):
         item_path = child(path, i)
         obj = require_object(item, item_path)
