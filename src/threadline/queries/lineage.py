@@ -232,9 +232,11 @@ def reach_rows(
     """As ``reach``, with the edges as sorted (src, dst, kind) rows of an array."""
     parts = _search(start, opts, collect_edges=collect_edges)
     reason = next((found.reason for _down, found in parts if found.reason), None)
-    nodes = np.concatenate([found.nodes for _down, found in parts])
-    depths = np.concatenate([found.depths for _down, found in parts])
-    if len(parts) > 1:  # keep each node once, at its smallest depth
+    if len(parts) == 1:
+        nodes, depths = parts[0][1].nodes, parts[0][1].depths
+    else:  # keep each node once, at its smallest depth
+        nodes = np.concatenate([found.nodes for _down, found in parts])
+        depths = np.concatenate([found.depths for _down, found in parts])
         order = np.lexsort((depths, nodes))
         nodes, depths = nodes[order], depths[order]
         first = np.ones(nodes.size, dtype=np.bool_)
