@@ -263,6 +263,7 @@ runs = Table(
     Index(None, "job_id", "start_us"),
     Index(None, "asserter_id", "start_us"),
     Index(None, "parent_run_id"),
+    Index(None, "job_version_id", "start_us"),
 )
 
 run_facets = Table(
