@@ -7,21 +7,17 @@ identical, and the hidden flag must be what the last event decided.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 
-from tests.conftest import fresh_database
 from tests.events import RunState, columns, inp, out, run_event, schema
 from tests.projection.helpers import dataset_row
 from threadline.admin import admin_event
 from threadline.model import ParsedEvent
 from threadline.openlineage import parse_event
 from threadline.projection import project
-from threadline.settings import Settings
 from threadline.store import Store
 
 WRITER = ("x", "writer")
@@ -98,15 +94,6 @@ def _scenarios() -> dict[str, tuple[list[list[ParsedEvent]], bool]]:
             False,
         ),
     }
-
-
-@pytest.fixture
-def reference(dialect: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """A second fresh store of the same dialect, fed one event per transaction."""
-    for url in fresh_database(dialect, request, tmp_path):
-        opened = Store(Settings(database_url=url, sqlite_synchronous="NORMAL"))
-        yield opened
-        opened.close()
 
 
 @pytest.mark.parametrize("name", list(_scenarios()))

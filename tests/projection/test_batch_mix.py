@@ -11,15 +11,12 @@ twice within a batch, and admin events and static declarations are mixed in.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 from openlineage.client.facet_v2 import sql_job
 
-from tests.conftest import fresh_database
 from tests.events import (
     RunState,
     columns,
@@ -35,7 +32,6 @@ from threadline.admin import admin_event
 from threadline.model import ParsedEvent
 from threadline.openlineage import parse_event
 from threadline.projection import project
-from threadline.settings import Settings
 from threadline.store import Store
 
 TABLES = [("db", f"t{n}") for n in range(8)] + [("lake", f"f{n}") for n in range(4)]
@@ -106,15 +102,6 @@ def _events(seed: int) -> list[ParsedEvent]:
     )
     parsed.insert(len(parsed) // 3, admin_event("hide", {"type": "namespace", "name": "lake"}))
     return parsed
-
-
-@pytest.fixture
-def reference(dialect: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """A second fresh store of the same dialect, fed one event per transaction."""
-    for url in fresh_database(dialect, request, tmp_path):
-        opened = Store(Settings(database_url=url, sqlite_synchronous="NORMAL"))
-        yield opened
-        opened.close()
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

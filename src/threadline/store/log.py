@@ -43,9 +43,8 @@ def lock_head(conn: Connection) -> tuple[int, str]:
     return int(row[0]), str(row[1])
 
 
-_COLUMNS = (
-    "seq",
-    "received_us",
+# The columns that are a function of the payload (``audit verify`` recomputes them).
+_DERIVED = (
     "event_time_us",
     "kind",
     "event_type",
@@ -54,11 +53,9 @@ _COLUMNS = (
     "job_name",
     "producer",
     "schema_url",
-    "payload",
-    "payload_sha256",
     "event_key",
-    "chain_hash",
 )
+_COLUMNS = ("seq", "received_us", *_DERIVED, "payload", "payload_sha256", "chain_hash")
 _INSERT = f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 
 
@@ -204,17 +201,7 @@ def _check_derived(row: object, payload: bytes) -> str | None:
     except InvalidEvent as exc:
         return f"payload no longer parses ({exc.message})"
     expected = _row(event, 0, 0, "", "")
-    for column in (
-        "event_time_us",
-        "kind",
-        "event_type",
-        "run_uuid",
-        "job_namespace",
-        "job_name",
-        "producer",
-        "schema_url",
-        "event_key",
-    ):
+    for column in _DERIVED:
         if getattr(row, column) != expected[column]:
             return f"column {column} does not match the payload"
     return None
