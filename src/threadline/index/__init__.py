@@ -49,7 +49,7 @@ class Nodes:
 
     @classmethod
     def from_columns(cls, columns: dict[str, I64], kind_names: tuple[str, ...]) -> Nodes:
-        """Return the table of every node, from ``loader.load_node_columns``: no Python per node."""
+        """Return the table of every node, from ``bulk.node_columns``: no Python per node."""
         ids = columns["id"]
         size = int(ids.max()) + 1 if ids.size else 0
 
