@@ -163,6 +163,15 @@ def store(settings: Settings) -> Iterator[Store]:
 
 
 @pytest.fixture
+def other_store(dialect: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A second store of the same dialect, over another fresh database (to compare with)."""
+    for url in fresh_database(dialect, request, tmp_path):
+        opened = Store(Settings(database_url=url, sqlite_synchronous="NORMAL"))
+        yield opened
+        opened.close()
+
+
+@pytest.fixture
 def service(store: Store, settings: Settings) -> LineageService:
     """The service layer over the fresh store."""
     return LineageService(store, settings)

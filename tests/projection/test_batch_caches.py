@@ -98,12 +98,12 @@ def _scenarios() -> dict[str, tuple[list[list[ParsedEvent]], bool]]:
 
 @pytest.mark.parametrize("name", list(_scenarios()))
 def test_batch_projects_like_one_event_per_transaction(
-    store: Store, reference: Store, name: str
+    store: Store, other_store: Store, name: str
 ) -> None:
     batches, hidden = _scenarios()[name]
     for batch in batches:
         store.ingest(batch, 1, project)
         for event in batch:
-            reference.ingest([event], 1, project)
-    assert store.dump() == reference.dump()
+            other_store.ingest([event], 1, project)
+    assert store.dump() == other_store.dump()
     assert dataset_row(store, "db", "t")["is_hidden"] is hidden

@@ -106,14 +106,14 @@ def _events(seed: int) -> list[ParsedEvent]:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_mixed_batch_projects_like_one_event_per_transaction(
-    store: Store, reference: Store, seed: int
+    store: Store, other_store: Store, seed: int
 ) -> None:
     events = _events(seed)
     outcomes = store.ingest(events, 1, project)
     assert sum(o.duplicate for o in outcomes) == 6
     for event in events:
-        reference.ingest([event], 1, project)
-    assert store.dump() == reference.dump()
+        other_store.ingest([event], 1, project)
+    assert store.dump() == other_store.dump()
 
 
 def test_mixed_batches_rebuild_to_the_same_projections(store: Store) -> None:

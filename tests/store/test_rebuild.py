@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 import shutil
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,6 @@ from hypothesis import strategies as st
 from openlineage.client.facet_v2 import lineage
 from typer.testing import CliRunner
 
-from tests.conftest import fresh_database
 from tests.events import (
     RunState,
     columns,
@@ -115,15 +113,6 @@ def test_rebuild_reproduces_projections_exactly(
     assert f"from {len(rich_events())} events" in result.output
     assert store.dump() == before
     assert store.verify().ok
-
-
-@pytest.fixture
-def other_store(dialect: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """A second fresh store of the same dialect."""
-    for url in fresh_database(dialect, request, tmp_path):
-        opened = Store(Settings(database_url=url, sqlite_synchronous="NORMAL"))
-        yield opened
-        opened.close()
 
 
 @pytest.mark.parametrize("order", ["reversed", "shuffled", "one-batch"])

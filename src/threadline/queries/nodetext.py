@@ -138,8 +138,8 @@ class Texts:
         body, body_kind = self.body.copy(), self.body_kind.copy()
         if names[: len(self.kind_names)] != self.kind_names:
             body_kind[:] = -1
-        stale = nodes[body_kind[nodes] != kinds]
-        codes = kinds[body_kind[nodes] != kinds]
+        changed = body_kind[nodes] != kinds
+        stale, codes = nodes[changed], kinds[changed]
         kind_json = np.empty(len(names), dtype=np.object_)
         kind_json[:] = [orjson.dumps(name) for name in names]
         body[stale] = self.lead[stale] + kind_json[codes] + self.rest[stale]
