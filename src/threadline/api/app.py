@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from threadline import __version__
 from threadline.api.backpressure import IngestGate
+from threadline.api.fastlineage import FastLineage
 from threadline.api.guards import RejectNul
 from threadline.api.responses import JsonResponse
 from threadline.api.routes import (
@@ -80,7 +81,8 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     )
     app.state.ingest_gate = IngestGate(settings.max_inflight_ingest)
     _install_error_handlers(app)
-    app.add_middleware(RejectNul)
+    app.add_middleware(FastLineage)
+    app.add_middleware(RejectNul)  # outermost: it guards the fast lineage route too
     app.include_router(lineage.router)
     app.include_router(events.router)
     app.include_router(native.router)
