@@ -6,33 +6,64 @@ most frequent statements are written here as plain parameterised SQL (``?`` plac
 turned into ``%s`` for PostgreSQL) and run on the connection's own cursor, inside the same
 transaction. Only integer, text and boolean values pass through, which both drivers
 convert the way SQLAlchemy would.
+
+On PostgreSQL a write transaction defers the statements that return nothing
+(``defer_writes``): they are sent together with the next statement that returns rows (or
+with the end of the transaction) in one pipeline, one round trip for all of them instead
+of one each. Every statement still runs, in the order it was issued, before anything
+after it: a read on the driver's cursor sends them first, and so does a SQLAlchemy
+statement (``install``) and the commit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import DBAPIError
+
+_DEFERRED = "threadline_deferred"
+"""Key of the open transaction's deferred statements in the connection's ``info``."""
+
+
+class _Deferred:
+    """Statements (text, parameters, many) a write transaction has not sent yet."""
+
+    __slots__ = ("open", "statements")
+
+    def __init__(self) -> None:
+        self.statements: list[tuple[str, Any, bool]] = []
+        self.open = True
 
 
 class RawSql:
     """Plain SQL on the DB-API cursor of a connection's current transaction."""
 
     def __init__(self, conn: Connection) -> None:
-        self._cursor: Any = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        self._driver: Any = cast(Any, conn.connection.driver_connection)
+        self._cursor: Any = self._driver.cursor()
         self._pg = conn.dialect.name == "postgresql"
         self._texts: dict[str, str] = {}
         self._dbapi_error: type[Exception] = conn.dialect.loaded_dbapi.Error
+        self._deferred: _Deferred | None = conn.info.get(_DEFERRED) if self._pg else None
 
-    def _execute(self, sql: str, params: Any, *, many: bool = False) -> None:
+    def _execute(self, sql: str, params: Any, *, many: bool = False, write: bool = False) -> None:
         """Execute on the cursor; driver errors become SQLAlchemy's, as ``conn.execute`` raises.
 
         Callers (``Store.write``, the ingest route) map ``OperationalError`` (a locked or
         unreachable database) to 503: a driver's own exception would escape them as a 500.
+        A ``write`` (it returns nothing) waits for the next statement when deferring.
         """
         text = self._text(sql)
+        deferred = self._deferred
+        if deferred is not None and deferred.open:
+            if write:
+                deferred.statements.append((text, params, many))
+                return
+            if deferred.statements:
+                _send(self._driver, self._dbapi_error, deferred, (self._cursor, text, params))
+                return
         try:
             if many:
                 self._cursor.executemany(text, params)
@@ -51,14 +82,14 @@ class RawSql:
 
     def run(self, sql: str, params: Sequence[Any] = ()) -> None:
         """Execute a statement that returns nothing."""
-        self._execute(sql, tuple(params))
+        self._execute(sql, tuple(params), write=True)
 
     def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """Execute a statement once per row of parameters."""
         if len(rows) == 1:  # psycopg's executemany costs a pipeline sync more
-            self._execute(sql, tuple(rows[0]))
+            self._execute(sql, tuple(rows[0]), write=True)
         elif rows:
-            self._execute(sql, [tuple(r) for r in rows], many=True)
+            self._execute(sql, [tuple(r) for r in rows], many=True, write=True)
 
     def update(self, table: str, values: dict[str, Any], where: dict[str, Any]) -> None:
         """Set ``values`` on the rows whose columns equal ``where`` (non-null values)."""
@@ -83,3 +114,71 @@ class RawSql:
         """Return every row of a query."""
         self._execute(sql, tuple(params))
         return list(self._cursor.fetchall())  # both drivers give rows as tuples
+
+
+def _send(
+    driver: Any,
+    dbapi_error: type[Exception],
+    deferred: _Deferred,
+    then: tuple[Any, str, Any] | None = None,
+) -> None:
+    """Send the deferred statements (and ``then``: cursor, text, parameters) in one pipeline.
+
+    The pipeline's results are all in when it ends; an error in any statement is raised
+    there, as SQLAlchemy's exception for the driver's, naming the statements sent.
+    """
+    pending = list(deferred.statements)
+    deferred.statements.clear()
+    writer = driver.cursor()
+    try:
+        with driver.pipeline():
+            for text, params, many in pending:
+                if many:
+                    writer.executemany(text, params)
+                else:
+                    writer.execute(text, params)
+            if then is not None:
+                cursor, text, params = then
+                cursor.execute(text, params)
+    except dbapi_error as exc:
+        texts = [text for text, _params, _many in pending] + ([then[1]] if then else [])
+        raise DBAPIError.instance("; ".join(texts), None, exc, dbapi_error) from exc
+
+
+def defer_writes(conn: Connection) -> None:
+    """Defer the statements that return nothing, until the transaction next needs an answer.
+
+    For the write transaction just begun on ``conn``; only PostgreSQL gains (a round trip
+    per statement), so SQLite runs every statement at once as before.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.info[_DEFERRED] = _Deferred()
+
+
+def send_deferred(conn: Connection) -> None:
+    """Send the statements still deferred (before the commit, or a statement not ours)."""
+    deferred: _Deferred | None = conn.info.get(_DEFERRED)
+    if deferred is not None and deferred.statements:
+        _send(conn.connection.driver_connection, conn.dialect.loaded_dbapi.Error, deferred)
+
+
+def end_deferral(conn: Connection) -> None:
+    """Stop deferring on ``conn``; what was not sent is dropped (the transaction rolls back)."""
+    deferred: _Deferred | None = conn.info.pop(_DEFERRED, None)
+    if deferred is not None:
+        deferred.open = False
+        deferred.statements.clear()
+
+
+def install(engine: Engine) -> None:
+    """Have a SQLAlchemy statement send the deferred ones first, and a rollback drop them."""
+    if engine.dialect.name != "postgresql" or event.contains(
+        engine, "before_cursor_execute", _before_statement
+    ):
+        return
+    event.listen(engine, "before_cursor_execute", _before_statement)
+    event.listen(engine, "rollback", end_deferral)
+
+
+def _before_statement(conn: Connection, *_args: Any) -> None:
+    send_deferred(conn)

@@ -15,7 +15,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from threadline.errors import StoreUnavailable
 from threadline.model import ChainReport, IngestOutcome, ParsedEvent
 from threadline.settings import Settings
-from threadline.store import log, migrate
+from threadline.store import log, migrate, rawsql
 from threadline.store.dump import canonical_dump
 from threadline.store.engine import WRITE_OPTION, create_store_engine
 from threadline.store.rawsql import RawSql
@@ -50,6 +50,7 @@ class Store:
             sqlite_synchronous=settings.sqlite_synchronous,
             lock_timeout_s=settings.write_lock_timeout_s,
         )
+        rawsql.install(self.engine)
 
     @property
     def dialect(self) -> str:
@@ -78,15 +79,24 @@ class Store:
 
     @contextmanager
     def _locked_write(self) -> Iterator[tuple[Connection, tuple[int, str]]]:
-        """Open the write transaction and yield it with the locked log head (seq, chain)."""
+        """Open the write transaction and yield it with the locked log head (seq, chain).
+
+        Its statements that return nothing are deferred (``rawsql.defer_writes``): the
+        lock timeout travels with the head lock, the last writes with the commit.
+        """
         try:
             with self.engine.connect() as conn:
                 conn = conn.execution_options(**{WRITE_OPTION: True})
                 with conn.begin():
-                    if self.dialect == "postgresql":  # SQLite's wait is its busy timeout
-                        timeout_ms = int(self.settings.write_lock_timeout_s * 1000)
-                        RawSql(conn).run(f"SET LOCAL lock_timeout = {timeout_ms}")
-                    yield conn, log.lock_head(conn)
+                    rawsql.defer_writes(conn)
+                    try:
+                        if self.dialect == "postgresql":  # SQLite's wait is its busy timeout
+                            timeout_ms = int(self.settings.write_lock_timeout_s * 1000)
+                            RawSql(conn).run(f"SET LOCAL lock_timeout = {timeout_ms}")
+                        yield conn, log.lock_head(conn)
+                        rawsql.send_deferred(conn)
+                    finally:
+                        rawsql.end_deferral(conn)
         except OperationalError as exc:
             raise StoreUnavailable(f"the database could not be written: {exc.orig}") from exc
         except PoolTimeout as exc:
