@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from threadline.api.routes.native import node_param, options
 from threadline.errors import ThreadlineError
+from threadline.queries.encoded import encodable
 from threadline.service import LineageService
 
 Scope = dict[str, Any]
@@ -71,6 +72,8 @@ class FastLineage:
             opts = await options(**{k: kwargs.get(k, v) for k, v in OPTION_DEFAULTS.items()})
         except ThreadlineError:
             return False  # the route gives the same message, through its error handler
+        if not encodable(opts):
+            return False  # the general path: no thread hop to learn it
         service: LineageService = scope["app"].state.service
         try:
             body = await run_in_threadpool(service.lineage_encoded, ref, opts)
