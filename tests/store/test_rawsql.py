@@ -69,3 +69,22 @@ def test_rawsql_runs_at_once_outside_write_transactions(store: Store) -> None:
     with store.write() as conn:
         RawSql(conn).run(_INSERT, ("b", "1"))
     assert _meta(store)["b"] == "1"
+
+
+def test_rawsql_all_of_answers_each_query_after_the_writes(store: Store) -> None:
+    with store.write() as conn:
+        sql = RawSql(conn)
+        sql.many(_INSERT, [("a", "1"), ("b", "2")])
+        answers = sql.all_of(
+            [
+                ("SELECT value FROM meta WHERE key = ?", ("a",)),
+                ("SELECT key FROM meta WHERE key IN (?, ?) ORDER BY key", ("a", "b")),
+                ("SELECT value FROM meta WHERE key = ?", ("none",)),
+            ]
+        )
+        assert sql.all_of([("SELECT value FROM meta WHERE key = ?", ("b",))]) == [[("2",)]]
+    assert answers == [[("1",)], [("a",), ("b",)], []]
+    with store.read() as conn:  # outside a write transaction too
+        assert RawSql(conn).all_of(
+            [("SELECT value FROM meta WHERE key = ?", (k,)) for k in "ab"]
+        ) == [[("1",)], [("2",)]]

@@ -63,62 +63,78 @@ _LISTINGS = (
 )
 
 
-def _listings_since(ctx: Ctx, since: dict[int, int]) -> dict[int, list[Listing]]:
-    """Return each asserter's edge listings bound at or after its ``since``."""
+Query = tuple[str, tuple[Any, ...]]
+
+
+def _listings_since(since: dict[int, int]) -> Query:
+    """Select the asserters' edge listings bound at or after the earliest ``since``."""
     ids = list(since)
     earliest = min(since.values())  # the earliest bound for all, then each its own
-    found: dict[int, list[Listing]] = {a: [] for a in ids}
     query = _LISTINGS.format(
         io=f"io.asserter IN ({_in_list(ids)}) AND io.bound_us >= ?",
         re=f"re.asserter IN ({_in_list(ids)}) AND re.bound_us >= ?",
     )
-    for row in ctx.sql.all(query, (*ids, earliest, *ids, earliest)):
+    return query, (*ids, earliest, *ids, earliest)
+
+
+def _listings_by_asserter(
+    rows: list[tuple[Any, ...]], since: dict[int, int]
+) -> dict[int, list[Listing]]:
+    """Return each asserter's listings bound at or after its own ``since``."""
+    found: dict[int, list[Listing]] = {a: [] for a in since}
+    for row in rows:
         asserter = int(row[6])
         if row[1] >= since[asserter]:
             found[asserter].append(_listing(row, asserter))
     return found
 
 
-def _listings_of_runs(ctx: Ctx, runs: dict[int, int]) -> list[tuple[int, Listing]]:
-    """Return (run id, listing) of every listing of some runs (run id -> its asserter)."""
-    found: list[tuple[int, Listing]] = []
-    ids = list(runs)
-    for start in range(0, len(ids), 400):
-        chunk = ids[start : start + 400]
-        query = _LISTINGS.format(
-            io=f"io.run_id IN ({_in_list(chunk)})", re=f"re.run_id IN ({_in_list(chunk)})"
-        )
-        for row in ctx.sql.all(query, (*chunk, *chunk)):
-            run = int(row[7])
-            found.append((run, _listing(row, runs[run])))
-    return found
+def _full_runs(since: dict[int, int]) -> Query:
+    """Select the runs that may be the asserters' full statements at or after ``since``."""
+    ids = list(since)
+    earliest = min(since.values())
+    where = (
+        f"asserter_id IN ({_in_list(ids)}) AND "
+        "((kind = 'run' AND state = 'COMPLETE' AND ended_us >= ?) "
+        f"OR (kind IN ({_marks(len(FULL_STATEMENT_KINDS))}) AND start_us >= ?))"
+    )
+    return where, (*ids, earliest, *FULL_STATEMENT_KINDS, earliest)
 
 
-def _statements(ctx: Ctx, since: dict[int, int]) -> dict[int, list[tuple[int, str, set[Key]]]]:
+def _statement_runs(since: dict[int, int]) -> Query:
+    where, params = _full_runs(since)
+    return f"SELECT id, uuid, kind, ended_us, start_us, asserter_id FROM runs WHERE {where}", params
+
+
+def _statement_listings(since: dict[int, int]) -> Query:
+    """Select every listing of the runs ``_statement_runs`` selects."""
+    where, params = _full_runs(since)
+    runs_ = f"SELECT id FROM runs WHERE {where}"
+    query = _LISTINGS.format(io=f"io.run_id IN ({runs_})", re=f"re.run_id IN ({runs_})")
+    return query, (*params, *params)
+
+
+def _statements(
+    since: dict[int, int], runs_: list[tuple[Any, ...]], listed: list[tuple[Any, ...]]
+) -> dict[int, list[tuple[int, str, set[Key]]]]:
     """Return each asserter's full statements at or after its ``since``.
 
     A statement is (time, run uuid, the full key set the run listed up to then).
     """
-    ids = list(since)
-    earliest = min(since.values())
-    rows = ctx.sql.all(
-        "SELECT id, uuid, kind, ended_us, start_us, asserter_id FROM runs "
-        f"WHERE asserter_id IN ({_in_list(ids)}) AND "
-        "((kind = 'run' AND state = 'COMPLETE' AND ended_us >= ?) "
-        f"OR (kind IN ({_marks(len(FULL_STATEMENT_KINDS))}) AND start_us >= ?))",
-        (*ids, earliest, *FULL_STATEMENT_KINDS, earliest),
-    )
     when: dict[int, tuple[int, str]] = {}
     owner: dict[int, int] = {}
-    for run, uuid, kind, ended, started, asserter in rows:
+    for run, uuid, kind, ended, started, asserter in runs_:
         t = int(ended if kind == "run" else started)
         if t >= since[asserter]:
             when[int(run)], owner[int(run)] = (t, str(uuid)), int(asserter)
     keys: dict[int, set[Key]] = defaultdict(set)
-    for run, (bound, _uuid, key) in _listings_of_runs(ctx, owner):
-        if bound <= when[run][0]:
-            keys[run].add(key)
-    found: dict[int, list[tuple[int, str, set[Key]]]] = {a: [] for a in ids}
+    for row in listed:
+        run = int(row[7])
+        if run in owner:
+            bound, _uuid, key = _listing(row, owner[run])
+            if bound <= when[run][0]:
+                keys[run].add(key)
+    found: dict[int, list[tuple[int, str, set[Key]]]] = {a: [] for a in since}
     for run, (t, uuid) in when.items():
         found[owner[run]].append((t, uuid, keys[run]))
     return found
@@ -152,15 +168,24 @@ def _sweep(ctx: Ctx, since: dict[int, int]) -> None:
         "WHERE asserter = ? AND valid_to_us >= ?",
         pairs,
     )
+    # What the sweep reads does not depend on itself: one round trip (PostgreSQL) for all.
+    open_rows, listed, runs_, statement_listed = ctx.sql.all_of(
+        [
+            (
+                "SELECT id, src, dst, kind, asserter FROM edges "
+                f"WHERE asserter IN ({_in_list(list(since))}) AND valid_to_us IS NULL",
+                tuple(since),
+            ),
+            _listings_since(since),
+            _statement_runs(since),
+            _statement_listings(since),
+        ]
+    )
     open_edges: dict[int, dict[Key, int | dict[str, Any]]] = {a: {} for a in since}
-    for edge, src, dst, kind, asserter in ctx.sql.all(
-        "SELECT id, src, dst, kind, asserter FROM edges "
-        f"WHERE asserter IN ({_in_list(list(since))}) AND valid_to_us IS NULL",
-        list(since),
-    ):
+    for edge, src, dst, kind, asserter in open_rows:
         open_edges[asserter][(src, dst, kind)] = int(edge)
-    listings = _listings_since(ctx, since)
-    statements = _statements(ctx, since)
+    listings = _listings_by_asserter(listed, since)
+    statements = _statements(since, runs_, statement_listed)
     closed: list[tuple[int, int, str]] = []
     lasting: list[tuple[Any, ...]] = []
     for asserter in since:

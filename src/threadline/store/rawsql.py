@@ -115,12 +115,24 @@ class RawSql:
         self._execute(sql, tuple(params))
         return list(self._cursor.fetchall())  # both drivers give rows as tuples
 
+    def all_of(self, queries: Sequence[tuple[str, Sequence[Any]]]) -> list[list[tuple[Any, ...]]]:
+        """Return every row of each query: on PostgreSQL one round trip for them all.
+
+        The queries run in order, after the deferred writes; none may depend on another.
+        """
+        if not self._pg or len(queries) < 2:
+            return [self.all(sql, params) for sql, params in queries]
+        deferred = self._deferred if self._deferred is not None else _Deferred()
+        cursors = [self._driver.cursor() for _ in queries]
+        reads = [
+            (c, self._text(sql), tuple(p)) for c, (sql, p) in zip(cursors, queries, strict=True)
+        ]
+        _send(self._driver, self._dbapi_error, deferred, *reads)
+        return [list(cursor.fetchall()) for cursor in cursors]
+
 
 def _send(
-    driver: Any,
-    dbapi_error: type[Exception],
-    deferred: _Deferred,
-    then: tuple[Any, str, Any] | None = None,
+    driver: Any, dbapi_error: type[Exception], deferred: _Deferred, *then: tuple[Any, str, Any]
 ) -> None:
     """Send the deferred statements (and ``then``: cursor, text, parameters) in one pipeline.
 
@@ -137,11 +149,10 @@ def _send(
                     writer.executemany(text, params)
                 else:
                     writer.execute(text, params)
-            if then is not None:
-                cursor, text, params = then
+            for cursor, text, params in then:
                 cursor.execute(text, params)
     except dbapi_error as exc:
-        texts = [text for text, _params, _many in pending] + ([then[1]] if then else [])
+        texts = [text for text, _params, _many in pending] + [text for _c, text, _p in then]
         raise DBAPIError.instance("; ".join(texts), None, exc, dbapi_error) from exc
 
 
