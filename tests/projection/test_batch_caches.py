@@ -7,12 +7,13 @@ identical, and the hidden flag must be what the last event decided.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import orjson
 import pytest
 
-from tests.events import RunState, columns, inp, out, run_event, schema
+from tests.events import RunState, columns, inp, out, run_event, schema, version
 from tests.projection.helpers import dataset_row
 from threadline.admin import admin_event
 from threadline.model import ParsedEvent
@@ -59,6 +60,12 @@ def _run(state: RunState | None, minutes: float, *fields: str) -> ParsedEvent:
     )
 
 
+def _versioned(state: RunState, minutes: float, name: str, *fields: str) -> ParsedEvent:
+    """An event of run ``v`` of the writer: writes db:t at an explicit version, with a schema."""
+    target = out("db", "t", schema=schema(*fields), version=version(name))
+    return _parsed(run_event(state, minutes, run="v", job=WRITER, outputs=[target]))
+
+
 def _hide_table() -> ParsedEvent:
     return admin_event("hide", {"type": "dataset", "namespace": "db", "name": "t"})
 
@@ -93,6 +100,28 @@ def _scenarios() -> dict[str, tuple[list[list[ParsedEvent]], bool]]:
             [[_write(1, "a", "b"), _read(2, "b"), _read(3, "a", "b")]],
             False,
         ),
+        # Runs, their inputs and outputs, schemas and versions read ahead (``prefetch``).
+        "a known run read ahead": (
+            [
+                [_write(1, "a"), _run(RunState.START, 2)],
+                [_run(RunState.COMPLETE, 3, "a")],
+                [_run(None, 4, "a"), _write(5, "a", "b")],
+                [_run(RunState.START, 1, "a"), _read(6, "b")],
+            ],
+            False,
+        ),
+        "a known run read ahead after a hide": (
+            [[_run(RunState.START, 2)], [_hide_table(), _run(RunState.COMPLETE, 3, "a")]],
+            False,
+        ),
+        "explicit versions read ahead": (
+            [
+                [_versioned(RunState.START, 1, "v1", "a")],
+                [_versioned(RunState.COMPLETE, 2, "v1", "a", "b"), _read(3, "a")],
+                [_versioned(RunState.COMPLETE, 4, "v2", "a"), _versioned(RunState.FAIL, 0.5, "v1")],
+            ],
+            False,
+        ),
     }
 
 
@@ -107,3 +136,14 @@ def test_batch_projects_like_one_event_per_transaction(
             other_store.ingest([event], 1, project)
     assert store.dump() == other_store.dump()
     assert dataset_row(store, "db", "t")["is_hidden"] is hidden
+
+
+@pytest.mark.parametrize("name", list(_scenarios()))
+def test_read_ahead_projects_like_looking_up_when_met(
+    store: Store, other_store: Store, name: str
+) -> None:
+    batches, _hidden = _scenarios()[name]
+    for batch in batches:
+        store.ingest(batch, 1, project)
+        other_store.ingest(batch, 1, partial(project, read_ahead=False))
+    assert store.dump() == other_store.dump()

@@ -30,15 +30,21 @@ from threadline.projection.runs import (
 from threadline.projection.versions import event_version, flush_rebinds, flush_version_facets
 
 
-def project(conn: Connection, events: Sequence[tuple[ParsedEvent, int]]) -> None:
-    """Project events (already appended to the log, with their sequence numbers)."""
+def project(
+    conn: Connection, events: Sequence[tuple[ParsedEvent, int]], *, read_ahead: bool = True
+) -> None:
+    """Project events (already appended to the log, with their sequence numbers).
+
+    Without ``read_ahead`` every row is looked up when first met, not read ahead
+    (``prefetch``): the projection is the same, in more statements.
+    """
     ctx = Ctx(conn)
-    read_ahead = True
+    due = read_ahead
     for at, (event, seq) in enumerate(events):
         ctx.seq = seq
-        if read_ahead:
+        if due:
             prefetch(ctx, _until_admin(events, at))
-            read_ahead = False
+            due = False
         if event.kind is EventKind.RUN:
             _run_event(ctx, event)
         elif event.kind is EventKind.JOB:
@@ -48,7 +54,7 @@ def project(conn: Connection, events: Sequence[tuple[ParsedEvent, int]]) -> None
         elif event.admin is not None:
             _flush(ctx)  # an admin event may hide what the pending spans un-hide
             project_admin(ctx, event.admin, event.event_time_us)
-            read_ahead = True
+            due = read_ahead
         ctx.end_event()
     _flush(ctx)
 

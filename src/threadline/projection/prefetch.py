@@ -5,16 +5,24 @@ per entity per transaction; reading them all before the events are projected cos
 per few hundred. What is not found is remembered as absent, so creating it needs no
 look-up either. Admin events change rows behind these caches (``Ctx.forget``), so a read
 ahead covers the events up to the next admin event only.
+
+With the entities come the rows the projection of the events reads next, sent in the
+same round trip (``RawSql.all_of``): the runs the events name and their inputs and
+outputs, the schema history of the datasets that carry a schema, and the versions the
+runs' outputs would make. Only the projection writes those rows, and it reads each one
+once per transaction, so reading them first gives what reading them when met would.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from threadline.model import DatasetRecord, ParsedEvent
+from threadline.model import DatasetRecord, EventKind, ParsedEvent
 from threadline.openlineage.checks import is_deleted
-from threadline.projection.context import Ctx, EntityState
+from threadline.projection.context import Ctx, EntityState, IoRow, loads
+from threadline.projection.runs import RUN_COLUMNS
+from threadline.projection.versions import output_ident
 
 _CHUNK = 300
 """Names per statement: each dataset's name appears twice, within SQLite's 999 parameters."""
@@ -30,8 +38,12 @@ def prefetch(ctx: Ctx, events: Sequence[ParsedEvent]) -> None:
         for record in records:
             _dataset(ctx, wanted, record)
     todo = [item for item in wanted if not _known(ctx, *item)]
-    for start in range(0, len(todo), _CHUNK):
-        _read(ctx, todo[start : start + _CHUNK])
+    reads = [_read(ctx, todo[start : start + _CHUNK]) for start in range(0, len(todo), _CHUNK)]
+    extra = _Extra(ctx, events)
+    answers = ctx.sql.all_of([query for query, _keep in reads] + extra.queries())
+    for (_query, keep), rows in zip(reads, answers, strict=False):
+        keep(rows)
+    extra.keep(answers[len(reads) :])
 
 
 def _named(
@@ -76,8 +88,12 @@ def _among(ctx: Ctx, keys: list[str], params: list[Any]) -> str:
     return f"IN ({', '.join('?' * len(keys))})"
 
 
-def _read(ctx: Ctx, items: list[tuple[str, str]]) -> None:
-    """Read entities and the fields of the datasets among them, one statement in all."""
+Keep = Callable[[list[tuple[Any, ...]]], None]
+Query = tuple[str, list[Any]]
+
+
+def _read(ctx: Ctx, items: list[tuple[str, str]]) -> tuple[Query, Keep]:
+    """Select entities and the fields of the datasets among them, one statement in all."""
     by_table: dict[str, list[str]] = {}
     for table, key in items:
         by_table.setdefault(table, []).append(key)
@@ -95,18 +111,145 @@ def _read(ctx: Ctx, items: list[tuple[str, str]]) -> None:
             "FROM dataset_fields f JOIN datasets d ON d.id = f.dataset_id "
             f"WHERE d.ident {_among(ctx, datasets, params)}"
         )
-    caches = {"namespaces": ctx.namespaces, "datasets": ctx.datasets, "jobs": ctx.jobs}
-    fields: list[tuple[int, str, int]] = []
-    for table, key, node, created, updated, hidden, dataset in ctx.sql.all(
-        " UNION ALL ".join(parts), params
-    ):
-        if table == "fields":
-            fields.append((int(dataset), str(key), int(node)))
-        else:
-            caches[table][key] = EntityState(int(node), int(created), int(updated), bool(hidden))
-    for table, keys in by_table.items():
-        ctx.absent.update((table, key) for key in keys if key not in caches[table])
-    named = set(datasets)
-    fresh = {state.id for key, state in ctx.datasets.items() if key in named} - ctx.fields_loaded
-    ctx.fields.update({(ds, key): node for ds, key, node in fields if ds in fresh})
-    ctx.fields_loaded.update(fresh)
+
+    def keep(rows: list[tuple[Any, ...]]) -> None:
+        caches = {"namespaces": ctx.namespaces, "datasets": ctx.datasets, "jobs": ctx.jobs}
+        fields: list[tuple[int, str, int]] = []
+        for table, key, node, created, updated, hidden, dataset in rows:
+            if table == "fields":
+                fields.append((int(dataset), str(key), int(node)))
+            else:
+                caches[table][key] = EntityState(
+                    int(node), int(created), int(updated), bool(hidden)
+                )
+        for table, keys in by_table.items():
+            ctx.absent.update((table, key) for key in keys if key not in caches[table])
+        named = set(datasets)
+        fresh = {st.id for key, st in ctx.datasets.items() if key in named} - ctx.fields_loaded
+        ctx.fields.update({(ds, key): node for ds, key, node in fields if ds in fresh})
+        ctx.fields_loaded.update(fresh)
+
+    return (" UNION ALL ".join(parts), params), keep
+
+
+class _Extra:
+    """The runs, run inputs and outputs, schema histories and output versions read ahead."""
+
+    def __init__(self, ctx: Ctx, events: Sequence[ParsedEvent]) -> None:
+        self.ctx = ctx
+        self.runs: dict[str, None] = {}
+        self.schemas: dict[str, None] = {}  # dataset idents
+        self.versions: dict[tuple[str, str], None] = {}  # (dataset ident, version ident)
+        for event in events:
+            if event.kind is not EventKind.RUN or event.run_uuid is None:
+                continue
+            if event.run_uuid not in ctx.runs:
+                self.runs[event.run_uuid] = None
+            for record in (*event.inputs, *event.outputs):
+                schema = record.facets.get("schema")
+                if schema is not None and not is_deleted(schema):
+                    self.schemas[ctx.ident(record.namespace, record.name)] = None
+            for record in event.outputs:
+                ident = output_ident(record.facets, event.run_uuid)
+                self.versions[(ctx.ident(record.namespace, record.name), ident)] = None
+        self.runs = dict.fromkeys(r for r in self.runs if ("runs", r) not in ctx.absent)
+        self.sizes: list[int] = []
+
+    def queries(self) -> list[Query]:
+        """Return the statements to send (none when there is nothing to ask)."""
+        found: list[Query] = []
+        runs = list(self.runs)[:_CHUNK]  # more runs than that are looked up when met
+        schemas = list(self.schemas)[:_CHUNK]
+        versions = list(self.versions)[: _CHUNK // 2]
+        self.runs, self.schemas = dict.fromkeys(runs), dict.fromkeys(schemas)
+        self.versions = dict.fromkeys(versions)
+        if runs:
+            params: list[Any] = []
+            among = _among(self.ctx, runs, params)
+            found.append(
+                (f"SELECT uuid, id, {', '.join(RUN_COLUMNS)} FROM runs WHERE uuid {among}", params)
+            )
+            params = []
+            found.append(
+                (
+                    "SELECT io.run_id, io.dataset_id, io.direction, io.version_id, io.bound_us, "
+                    "io.explicit_version, io.facets FROM run_io io JOIN runs r ON r.id = io.run_id "
+                    f"WHERE r.uuid {_among(self.ctx, runs, params)}",
+                    params,
+                )
+            )
+        if schemas:
+            params = []
+            found.append(
+                (
+                    "SELECT d.ident, s.observed_us, s.event_key, s.schema_hash, s.id, s.fields "
+                    "FROM dataset_schemas s JOIN datasets d ON d.id = s.dataset_id "
+                    f"WHERE d.ident {_among(self.ctx, schemas, params)} "
+                    "ORDER BY s.dataset_id, s.observed_us, s.event_key",
+                    params,
+                )
+            )
+        if versions:
+            params = []
+            datasets = _among(self.ctx, list(dict.fromkeys(d for d, _v in versions)), params)
+            idents = _among(self.ctx, list(dict.fromkeys(v for _d, v in versions)), params)
+            found.append(
+                (
+                    "SELECT d.ident, v.ident, v.id, v.created_us, v.run_id, v.facets "
+                    "FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id "
+                    f"WHERE d.ident {datasets} AND v.ident {idents}",
+                    params,
+                )
+            )
+        return found
+
+    def keep(self, answers: list[list[tuple[Any, ...]]]) -> None:
+        """Fill the caches from the answers to ``queries`` (in their order)."""
+        at = 0
+        if self.runs:
+            self._runs(answers[0], answers[1])
+            at = 2
+        if self.schemas:
+            self._schemas(answers[at])
+            at += 1
+        if self.versions:
+            self._versions(answers[at])
+
+    def _runs(self, rows: list[tuple[Any, ...]], io: list[tuple[Any, ...]]) -> None:
+        ctx = self.ctx
+        for uuid, *row in rows:
+            if uuid not in ctx.runs:
+                run = int(row[0])
+                ctx.runs[str(uuid)] = run
+                ctx.run_rows[run] = dict(zip(("id", *RUN_COLUMNS), row, strict=True))
+                ctx.io_rows[run] = {}
+                ctx.io_known.add(run)
+        ctx.absent.update(("runs", uuid) for uuid in self.runs if uuid not in ctx.runs)
+        for run, dataset, way, *rest in io:
+            rows_of_run = ctx.io_rows.get(int(run))
+            if rows_of_run is not None:
+                rows_of_run.setdefault((int(dataset), str(way)), IoRow(*rest))
+
+    def _schemas(self, rows: list[tuple[Any, ...]]) -> None:
+        ctx = self.ctx
+        found: dict[str, list[list[Any]]] = {key: [] for key in self.schemas}
+        for key, observed, event_key, schema_hash, point, fields in rows:
+            found[str(key)].append([int(observed), str(event_key), str(schema_hash), int(point)])
+            found[str(key)][-1].append(loads(fields))
+        for key, history in found.items():
+            state = ctx.datasets.get(key)
+            if state is not None and state.id not in ctx.schemas:
+                ctx.schemas[state.id] = history
+
+    def _versions(self, rows: list[tuple[Any, ...]]) -> None:
+        ctx = self.ctx
+        found = {(str(d), str(v)): list(rest) for d, v, *rest in rows}
+        for dataset, version in self.versions:
+            state = ctx.datasets.get(dataset)
+            if state is None or (state.id, version) in ctx.versions:
+                continue
+            row = found.get((dataset, version))
+            if row is None:
+                ctx.absent_versions.add((state.id, version))
+            else:
+                ctx.versions[(state.id, version)] = row

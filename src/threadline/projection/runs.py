@@ -19,7 +19,7 @@ R = runs.c
 _TERMINAL = {state.value for state in RunState if state.terminal}
 
 
-_CACHED = (
+RUN_COLUMNS = (
     "start_us",
     "created_us",
     "updated_us",
@@ -63,10 +63,12 @@ def _read_run(ctx: Ctx, uuid: str) -> dict[str, Any] | None:
     cached = ctx.runs.get(uuid)
     if cached is not None:
         return ctx.run_rows[cached]
-    row = ctx.sql.first(f"SELECT id, {', '.join(_CACHED)} FROM runs WHERE uuid = ?", (uuid,))
+    if ("runs", uuid) in ctx.absent:  # read ahead (see ``prefetch``): not there
+        return None
+    row = ctx.sql.first(f"SELECT id, {', '.join(RUN_COLUMNS)} FROM runs WHERE uuid = ?", (uuid,))
     if row is None:
         return None
-    found = dict(zip(("id", *_CACHED), row, strict=True))
+    found = dict(zip(("id", *RUN_COLUMNS), row, strict=True))
     ctx.runs[uuid] = int(row[0])
     ctx.run_rows[int(row[0])] = found
     return found
@@ -98,7 +100,7 @@ def run_row(
             )
         )
         ctx.runs[uuid] = new_id
-        ctx.run_rows[new_id] = dict.fromkeys(_CACHED) | {
+        ctx.run_rows[new_id] = dict.fromkeys(RUN_COLUMNS) | {
             "id": new_id,
             "start_us": t,
             "created_us": stamp,

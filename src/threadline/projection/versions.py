@@ -44,7 +44,7 @@ def _upsert_version(
     row = ctx.versions.get((ds, ident_key))
     # A run's own version (``r:<run>``) of a run new in this transaction cannot exist yet.
     fresh = ident_key.startswith("r:") and run_id in ctx.fresh_runs
-    if row is None and not fresh:
+    if row is None and not fresh and (ds, ident_key) not in ctx.absent_versions:
         found_row = ctx.sql.first(
             "SELECT id, created_us, run_id, facets FROM dataset_versions "
             "WHERE dataset_id = ? AND ident = ?",
@@ -85,6 +85,12 @@ def _upsert_version(
     return found
 
 
+def output_ident(facets: dict[str, Any], run_uuid: str) -> str:
+    """Return the ``ident`` of the version a run's output makes (see ``output_version``)."""
+    named = explicit_version(facets)
+    return f"v:{_short(named)}" if named is not None else f"r:{run_uuid}"
+
+
 def output_version(
     ctx: Ctx,
     ds: int,
@@ -101,7 +107,7 @@ def output_version(
         return _upsert_version(
             ctx,
             ds,
-            ident_key=f"v:{_short(named)}",
+            ident_key=output_ident(facets, run_uuid),
             version=named,
             t=t,
             run_id=run_id,
@@ -112,7 +118,7 @@ def output_version(
     return _upsert_version(
         ctx,
         ds,
-        ident_key=f"r:{run_uuid}",
+        ident_key=output_ident(facets, run_uuid),
         version=stable_uuid(ctx.idents[ds], run_uuid),
         t=t,
         run_id=run_id,
