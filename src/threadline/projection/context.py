@@ -10,7 +10,7 @@ from sqlalchemy import Connection, String, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 from threadline.store.codec import dumps, ident, loads, merge_timed, stable_uuid, unwrap_timed
-from threadline.store.rawsql import RawSql
+from threadline.store.rawsql import BINARY_ARRAY, RawSql
 from threadline.store.tables import changes
 
 _MAX_PARAMS = 999
@@ -197,7 +197,7 @@ class Ctx:
                     else table.c[n].type.compile(dialect=self.conn.dialect)
                     for n in names
                 ]
-                found = ", ".join(f"CAST(? AS {t}[])" for t in types)
+                found = ", ".join(f"CAST({BINARY_ARRAY} AS {t}[])" for t in types)
             else:
                 found = "(" + ", ".join("?" * len(names)) + ")"
             self._groups[(table.name, names)] = found

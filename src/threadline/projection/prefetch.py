@@ -23,6 +23,7 @@ from threadline.openlineage.checks import is_deleted
 from threadline.projection.context import Ctx, EntityState, IoRow, loads
 from threadline.projection.runs import RUN_COLUMNS
 from threadline.projection.versions import output_ident
+from threadline.store.rawsql import BINARY_ARRAY
 
 _CHUNK = 300
 """Names per statement: each dataset's name appears twice, within SQLite's 999 parameters."""
@@ -83,7 +84,7 @@ def _among(ctx: Ctx, keys: list[str], params: list[Any]) -> str:
     """
     if ctx.dialect == "postgresql":
         params.append(keys)
-        return "= ANY(CAST(? AS text[]))"
+        return f"= ANY(CAST({BINARY_ARRAY} AS text[]))"
     params += keys
     return f"IN ({', '.join('?' * len(keys))})"
 

@@ -5,7 +5,9 @@ statement on the DB-API cursor costs a few. The projection runs dozens per event
 most frequent statements are written here as plain parameterised SQL (``?`` placeholders,
 turned into ``%s`` for PostgreSQL) and run on the connection's own cursor, inside the same
 transaction. Only integer, text and boolean values pass through, which both drivers
-convert the way SQLAlchemy would.
+convert the way SQLAlchemy would. A list (an array, PostgreSQL only) goes in a ``%b``
+placeholder (``BINARY_ARRAY``): psycopg sends it in binary form, where the text form
+escapes each element with a regular expression (about 9 µs per string, 0.15 µs binary).
 
 On PostgreSQL a write transaction defers the statements that return nothing
 (``defer_writes``): they are sent together with the next statement that returns rows (or
@@ -22,6 +24,9 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import DBAPIError
+
+BINARY_ARRAY = "%b"
+"""The placeholder of an array parameter (PostgreSQL statements only), sent in binary."""
 
 _DEFERRED = "threadline_deferred"
 """Key of the open transaction's deferred statements in the connection's ``info``."""
