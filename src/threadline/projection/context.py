@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, String, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
+from threadline.projection.newids import NewIds
 from threadline.store.codec import dumps, ident, loads, merge_timed, stable_uuid, unwrap_timed
 from threadline.store.rawsql import BINARY_ARRAY, RawSql
 from threadline.store.tables import changes
@@ -99,11 +100,13 @@ class Ctx:
     later: dict[tuple[str, tuple[Any, ...]], None] = field(default_factory=dict)
     latest: dict[str, _Latest] = field(default_factory=dict)
     sql: RawSql = field(init=False)
+    ids: NewIds = field(init=False)
     _groups: dict[tuple[str, tuple[str, ...]], str] = field(default_factory=dict)
     _hashes: dict[tuple[str, ...], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.sql = RawSql(self.conn)
+        self.ids = NewIds(self.sql, reserve=self.conn.dialect.name == "postgresql")
 
     def ident(self, *parts: str) -> str:
         """Return ``ident(*parts)``, hashed once per transaction (names repeat a lot)."""

@@ -109,9 +109,9 @@ def _project_schema(ctx: Ctx, ds: int, facet: dict[str, Any], t: int, key: str) 
         return  # the schema was already this at an earlier time: nothing changes
     if at == len(history) or (history[at][0], history[at][1]) != (t, key):
         # Not recorded yet (an event naming the dataset twice records its first schema).
-        new_id = ctx.sql.scalar(
-            "INSERT INTO dataset_schemas (dataset_id, observed_us, event_key, schema_hash, "
-            "fields) VALUES (?, ?, ?, ?, ?) RETURNING id",
+        new_id = ctx.ids.insert(
+            "dataset_schemas",
+            ("dataset_id", "observed_us", "event_key", "schema_hash", "fields"),
             (ds, t, key, schema_hash, dumps(flat)),
         )
         history.insert(at, [t, key, schema_hash, int(new_id), flat])

@@ -7,14 +7,14 @@ from collections.abc import Callable, Iterable, Sequence
 from sqlalchemy import Table
 
 from threadline.projection.context import Ctx, EntityState
-from threadline.store.tables import dataset_fields, datasets, jobs, namespaces
+from threadline.store.tables import dataset_fields, datasets, jobs, namespaces, nodes
 
 _CHUNK = 500
 """Values per multi-row statement of this module (within every SQLite build's limit)."""
 
 
 def _new_node(ctx: Ctx, kind: str) -> int:
-    node = int(ctx.sql.scalar("INSERT INTO nodes (kind) VALUES (?) RETURNING id", (kind,)))
+    node = ctx.ids.insert("nodes", ("kind",), (kind,))
     ctx.touch("node", node)
     return node
 
@@ -61,13 +61,8 @@ def namespace_id(ctx: Ctx, name: str, t: int) -> int:
     """Return the namespace's id, creating it if needed."""
 
     def create() -> int:
-        return int(
-            ctx.sql.scalar(
-                "INSERT INTO namespaces (ident, name, created_us, updated_us, is_hidden) "
-                "VALUES (?, ?, ?, ?, ?) RETURNING id",
-                (key, name, t, t, False),
-            )
-        )
+        names = ("ident", "name", "created_us", "updated_us", "is_hidden")
+        return ctx.ids.insert("namespaces", names, (key, name, t, t, False))
 
     key = ctx.ident(name)
     return _entity(ctx, namespaces, ctx.namespaces, key, t, create)
@@ -162,14 +157,18 @@ def ensure_fields(ctx: Ctx, wanted: Sequence[tuple[int, str, str | None]]) -> No
 
 def new_nodes(ctx: Ctx, kind: str, count: int) -> list[int]:
     """Create ``count`` nodes of a kind; return their ids in ascending (creation) order."""
-    ids: list[int] = []
-    for start in range(0, count, _CHUNK):
-        size = min(_CHUNK, count - start)
-        rows = ctx.sql.all(
-            f"INSERT INTO nodes (kind) VALUES {', '.join(['(?)'] * size)} RETURNING id",
-            [kind] * size,
-        )
-        ids.extend(sorted(int(row[0]) for row in rows))  # RETURNING's order is unspecified
+    if ctx.dialect == "postgresql":  # ids reserved ahead (see ``NewIds``)
+        ids = ctx.ids.take("nodes", count)
+        ctx.insert_values(nodes, ("id", "kind"), [(node, kind) for node in ids])
+    else:
+        ids = []
+        for start in range(0, count, _CHUNK):
+            size = min(_CHUNK, count - start)
+            rows = ctx.sql.all(
+                f"INSERT INTO nodes (kind) VALUES {', '.join(['(?)'] * size)} RETURNING id",
+                [kind] * size,
+            )
+            ids.extend(sorted(int(row[0]) for row in rows))  # RETURNING's order: unspecified
     for node in ids:
         ctx.touch("node", node)
     return ids

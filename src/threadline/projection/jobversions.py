@@ -114,13 +114,8 @@ def _version_row(
     )
     if found is None:
         names = ("job_id", "version", "created_us", "inputs", "outputs", *code)
-        return int(
-            ctx.sql.scalar(
-                f"INSERT INTO job_versions ({', '.join(names)}) "
-                f"VALUES ({', '.join('?' * len(names))}) RETURNING id",
-                (job, version, t, dumps(inputs), dumps(outputs), *code.values()),
-            )
-        )
+        values = (job, version, t, dumps(inputs), dumps(outputs), *code.values())
+        return ctx.ids.insert("job_versions", names, values)
     return int(found)
 
 

@@ -92,12 +92,19 @@ def run_row(
     stamp = t if t is not None else 0
     if row is None:
         asserter_id = asserter if asserter is not None else job
-        new_id = int(
-            ctx.sql.scalar(
-                "INSERT INTO runs (uuid, external_id, kind, job_id, asserter_id, start_us, "
-                "created_us, updated_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                (uuid, external_id, kind, job, asserter_id, t, stamp, stamp),
-            )
+        new_id = ctx.ids.insert(
+            "runs",
+            (
+                "uuid",
+                "external_id",
+                "kind",
+                "job_id",
+                "asserter_id",
+                "start_us",
+                "created_us",
+                "updated_us",
+            ),
+            (uuid, external_id, kind, job, asserter_id, t, stamp, stamp),
         )
         ctx.runs[uuid] = new_id
         ctx.run_rows[new_id] = dict.fromkeys(RUN_COLUMNS) | {

@@ -18,6 +18,18 @@ from threadline.store.tables import dataset_versions
 V = dataset_versions.c
 
 
+_VERSION_COLUMNS = (
+    "dataset_id",
+    "ident",
+    "version",
+    "created_us",
+    "run_id",
+    "implicit",
+    "explicit",
+    "facets",
+)
+
+
 def explicit_version(facets: dict[str, Any]) -> str | None:
     """Return the dataset version named by a ``version`` facet, if any."""
     facet = facets.get("version")
@@ -53,12 +65,10 @@ def _upsert_version(
         row = list(found_row) if found_row is not None else None
     merged = merge_timed(row[3] if row else None, facets or {}, t, key)
     if row is None:
-        version_id = int(
-            ctx.sql.scalar(
-                "INSERT INTO dataset_versions (dataset_id, ident, version, created_us, run_id, "
-                "implicit, explicit, facets) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                (ds, ident_key, version, t, run_id, False, explicit, merged or "{}"),
-            )
+        version_id = ctx.ids.insert(
+            "dataset_versions",
+            _VERSION_COLUMNS,
+            (ds, ident_key, version, t, run_id, False, explicit, merged or "{}"),
         )
         ctx.versions[(ds, ident_key)] = [version_id, t, run_id, merged or "{}"]
         _versions_changed(ctx, ds, t)
@@ -163,12 +173,11 @@ def _short(version: str) -> str:
 def _implicit_version(ctx: Ctx, ds: int, t: int, row: tuple[Any, ...] | None) -> int:
     """Return the dataset's implicit version read at ``t``: ``row`` is its (id, created)."""
     if row is None:
-        return int(
-            ctx.sql.scalar(
-                "INSERT INTO dataset_versions (dataset_id, ident, version, created_us, implicit, "
-                "explicit) VALUES (?, 'implicit', ?, ?, ?, ?) RETURNING id",
-                (ds, stable_uuid(ctx.idents[ds], "initial"), t, True, False),
-            )
+        version = stable_uuid(ctx.idents[ds], "initial")
+        return ctx.ids.insert(
+            "dataset_versions",
+            _VERSION_COLUMNS,
+            (ds, "implicit", version, t, None, True, False, "{}"),
         )
     if t < row[1]:
         ctx.sql.run("UPDATE dataset_versions SET created_us = ? WHERE id = ?", (t, row[0]))
