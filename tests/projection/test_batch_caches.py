@@ -66,6 +66,11 @@ def _versioned(state: RunState, minutes: float, name: str, *fields: str) -> Pars
     return _parsed(run_event(state, minutes, run="v", job=WRITER, outputs=[target]))
 
 
+def _bare(state: RunState, minutes: float, run: str) -> ParsedEvent:
+    """An event of a reader's run that names no datasets (its job version has none)."""
+    return _parsed(run_event(state, minutes, run=run, job=READER))
+
+
 def _hide_table() -> ParsedEvent:
     return admin_event("hide", {"type": "dataset", "namespace": "db", "name": "t"})
 
@@ -112,6 +117,18 @@ def _scenarios() -> dict[str, tuple[list[list[ParsedEvent]], bool]]:
         ),
         "a known run read ahead after a hide": (
             [[_run(RunState.START, 2)], [_hide_table(), _run(RunState.COMPLETE, 3, "a")]],
+            False,
+        ),
+        # A completed run's job version is dropped when a late event adds datasets to the
+        # run, then made again by another run in the same transaction.
+        "a job version dropped and made again": (
+            [
+                [
+                    _bare(RunState.COMPLETE, 1, "r"),
+                    _run(RunState.COMPLETE, 2),
+                    _bare(RunState.COMPLETE, 3, "s"),
+                ]
+            ],
             False,
         ),
         "explicit versions read ahead": (

@@ -87,6 +87,7 @@ class Ctx:
     io_rows: dict[int, dict[tuple[int, str], IoRow]] = field(default_factory=dict)
     io_pending: dict[tuple[int, int, str], list[Any]] = field(default_factory=dict)
     versions: dict[tuple[int, str], list[Any]] = field(default_factory=dict)
+    job_versions: dict[tuple[int, str], int] = field(default_factory=dict)
     absent_versions: set[tuple[int, str]] = field(default_factory=set)
     idents: dict[int, str] = field(default_factory=dict)
     names: dict[int, tuple[str, str]] = field(default_factory=dict)

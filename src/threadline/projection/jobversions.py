@@ -109,13 +109,18 @@ def _version_row(
     outputs: list[str],
     code: dict[str, str | None],
 ) -> int:
-    found = ctx.sql.scalar(
-        "SELECT id FROM job_versions WHERE job_id = ? AND version = ?", (job, version)
-    )
+    # Only this module writes job versions: what it found or made is still there, unless
+    # it deleted it since (``_drop_if_unused``).
+    found = ctx.job_versions.get((job, version))
+    if found is None:
+        found = ctx.sql.scalar(
+            "SELECT id FROM job_versions WHERE job_id = ? AND version = ?", (job, version)
+        )
     if found is None:
         names = ("job_id", "version", "created_us", "inputs", "outputs", *code)
         values = (job, version, t, dumps(inputs), dumps(outputs), *code.values())
-        return ctx.ids.insert("job_versions", names, values)
+        found = ctx.ids.insert("job_versions", names, values)
+    ctx.job_versions[(job, version)] = int(found)
     return int(found)
 
 
@@ -136,6 +141,9 @@ def _drop_if_unused(ctx: Ctx, version_id: int) -> None:
     ).first()
     if used is None:
         ctx.conn.execute(job_versions.delete().where(job_versions.c.id == version_id))
+        gone = [key for key, found in ctx.job_versions.items() if found == version_id]
+        for key in gone:
+            del ctx.job_versions[key]
     else:
         _date_version(ctx, version_id)
 
