@@ -13,7 +13,11 @@ from threadline.projection.context import Ctx, ident, stable_uuid
 from threadline.projection.datasetfacets import project_dataset
 from threadline.projection.edges import flush_sweeps, resweep
 from threadline.projection.entities import job_id
-from threadline.projection.jobversions import refresh_job_version, refresh_latest_run
+from threadline.projection.jobversions import (
+    flush_job_versions,
+    refresh_job_version,
+    refresh_latest_run,
+)
 from threadline.projection.models import project_predictions
 from threadline.projection.prefetch import prefetch
 from threadline.projection.runio import add_input, add_output, flush_io
@@ -62,6 +66,7 @@ def project(
 def _flush(ctx: Ctx) -> None:
     """Write what the events so far deferred (each flush may need the ones before it)."""
     ctx.flush_spans()
+    flush_job_versions(ctx)
     ctx.flush_latest()
     flush_runs(ctx)
     flush_version_facets(ctx)

@@ -12,10 +12,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from threadline.projection.newids import NewIds
 from threadline.store.codec import dumps, ident, loads, merge_timed, stable_uuid, unwrap_timed
 from threadline.store.rawsql import BINARY_ARRAY, RawSql
-from threadline.store.tables import changes
+from threadline.store.tables import changes, datasets, jobs, namespaces
 
 _MAX_PARAMS = 999
 """Parameters per multi-row statement: within every SQLite build's limit (and PostgreSQL's)."""
+_ENTITY_TABLES = {t.name: t for t in (namespaces, datasets, jobs)}
 
 __all__ = [
     "Ctx",
@@ -88,6 +89,7 @@ class Ctx:
     io_pending: dict[tuple[int, int, str], list[Any]] = field(default_factory=dict)
     versions: dict[tuple[int, str], list[Any]] = field(default_factory=dict)
     job_versions: dict[tuple[int, str], int] = field(default_factory=dict)
+    job_version_due: dict[int, Any] = field(default_factory=dict)
     absent_versions: set[tuple[int, str]] = field(default_factory=set)
     idents: dict[int, str] = field(default_factory=dict)
     names: dict[int, tuple[str, str]] = field(default_factory=dict)
@@ -185,6 +187,29 @@ class Ctx:
                 [value for row in chunk for value in row],
             )
 
+    def update_rows(
+        self, table: Table, names: tuple[str, ...], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """Set columns of rows by id: each row is the values of ``names``, then the id.
+
+        PostgreSQL gets one statement for all (an array per column); SQLite, in the
+        process, one per row. A row named twice gets the values it was given last.
+        """
+        if not rows:
+            return
+        if self.dialect != "postgresql":
+            sets = ", ".join(f"{n} = ?" for n in names)
+            self.sql.many(f"UPDATE {table.name} SET {sets} WHERE id = ?", rows)
+            return
+        last = list({row[-1]: row for row in rows}.values())
+        sets = ", ".join(f"{n} = v.{n}" for n in names)
+        self.sql.run(
+            f"UPDATE {table.name} SET {sets} "
+            f"FROM unnest({self._group(table, (*names, 'id'), array=True)}) "
+            f"AS v({', '.join(names)}, id) WHERE {table.name}.id = v.id",
+            [list(column) for column in zip(*last, strict=True)],
+        )
+
     def _group(self, table: Table, names: tuple[str, ...], *, array: bool = False) -> str:
         """Return one row's placeholders (SQLite), or one typed array per column (PostgreSQL).
 
@@ -215,8 +240,9 @@ class Ctx:
         statements.
         """
         for table, states in self.stale_spans.items():
-            self.sql.many(
-                f"UPDATE {table} SET is_hidden = ?, created_us = ?, updated_us = ? WHERE id = ?",
+            self.update_rows(
+                _ENTITY_TABLES[table],
+                ("is_hidden", "created_us", "updated_us"),
                 [(s.hidden, s.created_us, s.updated_us, s.id) for s in states.values()],
             )
         self.stale_spans.clear()

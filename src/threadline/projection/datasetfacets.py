@@ -14,6 +14,7 @@ from threadline.projection.entities import dataset_id, ensure_fields, field_id
 from threadline.projection.models import project_registry
 from threadline.store.tables import (
     dataset_facets,
+    dataset_fields,
     dataset_symlinks,
     datasets,
 )
@@ -139,9 +140,9 @@ def _refresh_fields(ctx: Ctx, ds: int) -> None:
     ensure_fields(ctx, [(ds, path, f["name"]) for path, f in latest.items()])
     ids = {path: field_id(ctx, ds, path) for path in latest}
     ctx.sql.run("UPDATE dataset_fields SET in_schema = ? WHERE dataset_id = ?", (False, ds))
-    ctx.sql.many(
-        "UPDATE dataset_fields SET type = ?, description = ?, ordinal = ?, parent_id = ?, "
-        "in_schema = ? WHERE id = ?",
+    ctx.update_rows(
+        dataset_fields,
+        ("type", "description", "ordinal", "parent_id", "in_schema"),
         [
             (
                 f["type"],

@@ -21,6 +21,7 @@ from collections import defaultdict
 from typing import Any
 
 from threadline.projection.context import Ctx
+from threadline.store.tables import edges
 
 FULL_STATEMENT_KINDS = ("job_event", "dataset_event")
 Key = tuple[int, int, str]
@@ -194,13 +195,12 @@ def _sweep(ctx: Ctx, since: dict[int, int]) -> None:
         ]
         timeline += [(t, 1, uuid, keys) for t, uuid, keys in statements[asserter]]
         _replay(asserter, timeline, open_edges[asserter], closed, lasting)
-    ctx.sql.many(
-        "UPDATE edges SET valid_to_us = ?, to_run = ? WHERE id = ?",
-        [(t, uuid, edge_id) for edge_id, t, uuid in closed],
+    ctx.update_rows(
+        edges, ("valid_to_us", "to_run"), [(t, uuid, edge_id) for edge_id, t, uuid in closed]
     )
-    ctx.sql.many(
-        "INSERT INTO edges (src, dst, kind, asserter, valid_from_us, from_run, valid_to_us, "
-        "to_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    ctx.insert_values(
+        edges,
+        ("src", "dst", "kind", "asserter", "valid_from_us", "from_run", "valid_to_us", "to_run"),
         lasting,
     )
 

@@ -7,16 +7,15 @@ SQL text or source code change, so the runs that used an old definition can be f
 from __future__ import annotations
 
 import hashlib
-from typing import Any
-
-from sqlalchemy import select
+from typing import Any, NamedTuple
 
 from threadline.projection.context import Ctx, dumps, loads, stable_uuid
 from threadline.projection.runio import flush_io
 from threadline.projection.runs import cached_run, flush_runs, set_run
-from threadline.store.tables import job_versions, runs
 
 CODE_FACETS = ("sourceCodeLocation", "sql", "sourceCode")
+_CHUNK = 500
+"""Values per statement (within every SQLite build's limit of parameters)."""
 
 
 def _sha(text: object) -> str | None:
@@ -39,7 +38,13 @@ def code_identity(facets: dict[str, Any]) -> dict[str, str | None]:
 
 
 def refresh_job_version(ctx: Ctx, run_id: int, job: int) -> None:
-    """Compute the run's job version, link the run to it and update the job's current one."""
+    """Compute the run's job version; link the run to it when the batch's rows are flushed.
+
+    The identity is computed now, from what the run is at this event. Finding or making
+    the version row waits for ``flush_job_versions``: the run ends up with the version of
+    its last identity, as linking after every event would (the versions in between would
+    have been dropped as unused), in a few statements for the whole batch.
+    """
     names: dict[str, list[str]] = {"in": [], "out": []}
     for direction, namespace, name in _io_names(ctx, run_id):
         names[direction].append(f"{namespace}:{name}")
@@ -49,23 +54,60 @@ def refresh_job_version(ctx: Ctx, run_id: int, job: int) -> None:
         "SELECT namespace, name FROM jobs WHERE id = ?", (job,)
     )
     assert job_row is not None, "the job is projected"
-    run_row = cached_run(ctx, run_id)  # the run is projected
-    start_us, old_version = run_row["start_us"], run_row["job_version_id"]
     code = code_identity(facets)
     inputs, outputs = sorted(set(names["in"])), sorted(set(names["out"]))
     identity = dumps([job_row[0], job_row[1], inputs, outputs, code])
     version = stable_uuid("job-version", identity)
-    version_id = _version_row(ctx, job, version, int(start_us), inputs, outputs, code)
-    set_run(ctx, run_id, {"job_version_id": version_id})
-    _date_version(ctx, version_id)
-    if old_version is not None and old_version != version_id:
-        _drop_if_unused(ctx, int(old_version))
+    ctx.job_version_due.pop(run_id, None)  # kept in the order of the last identity
+    ctx.job_version_due[run_id] = _Due(job, version, inputs, outputs, code)
     ctx.refresh_later(
         "UPDATE jobs SET current_version_id = (SELECT r.job_version_id FROM runs r "
         "WHERE r.job_id = ? AND r.job_version_id IS NOT NULL "
         "ORDER BY r.start_us DESC, r.uuid DESC LIMIT 1) WHERE id = ?",
         (job, job),
     )
+
+
+def flush_job_versions(ctx: Ctx) -> None:
+    """Link the runs to their job versions (found or made); drop the ones left unused."""
+    due = ctx.job_version_due
+    if not due:
+        return
+    ctx.job_version_due = {}
+    _find_versions(ctx, {(d.job, d.version) for d in due.values()} - ctx.job_versions.keys())
+    replaced: dict[int, None] = {}
+    for run_id, d in due.items():
+        run_row = cached_run(ctx, run_id)  # the run is projected
+        version_id = ctx.job_versions.get((d.job, d.version))
+        if version_id is None:
+            names = ("job_id", "version", "created_us", "inputs", "outputs", *d.code)
+            values = (
+                d.job,
+                d.version,
+                int(run_row["start_us"]),
+                dumps(d.inputs),
+                dumps(d.outputs),
+                *d.code.values(),
+            )
+            version_id = ctx.job_versions[(d.job, d.version)] = ctx.ids.insert(
+                "job_versions", names, values
+            )
+        old_version = run_row["job_version_id"]
+        set_run(ctx, run_id, {"job_version_id": version_id})
+        _date_version(ctx, version_id)
+        if old_version is not None and old_version != version_id:
+            replaced[int(old_version)] = None
+    _drop_unused(ctx, list(replaced))
+
+
+class _Due(NamedTuple):
+    """A run's job version identity, to be linked (``flush_job_versions``)."""
+
+    job: int
+    version: str
+    inputs: list[str]
+    outputs: list[str]
+    code: dict[str, str | None]
 
 
 def _code_facets(ctx: Ctx, run_id: int) -> list[tuple[str, str]]:
@@ -100,28 +142,22 @@ def _io_names(ctx: Ctx, run_id: int) -> list[tuple[str, str, str]]:
     ]
 
 
-def _version_row(
-    ctx: Ctx,
-    job: int,
-    version: str,
-    t: int,
-    inputs: list[str],
-    outputs: list[str],
-    code: dict[str, str | None],
-) -> int:
-    # Only this module writes job versions: what it found or made is still there, unless
-    # it deleted it since (``_drop_if_unused``).
-    found = ctx.job_versions.get((job, version))
-    if found is None:
-        found = ctx.sql.scalar(
-            "SELECT id FROM job_versions WHERE job_id = ? AND version = ?", (job, version)
-        )
-    if found is None:
-        names = ("job_id", "version", "created_us", "inputs", "outputs", *code)
-        values = (job, version, t, dumps(inputs), dumps(outputs), *code.values())
-        found = ctx.ids.insert("job_versions", names, values)
-    ctx.job_versions[(job, version)] = int(found)
-    return int(found)
+def _find_versions(ctx: Ctx, wanted: set[tuple[int, str]]) -> None:
+    """Remember the ids of the wanted (job, version) rows that exist.
+
+    Only this module writes job versions: what it found or made is still there, unless it
+    deleted it since (``_drop_unused``).
+    """
+    versions = sorted({version for _job, version in wanted})
+    for start in range(0, len(versions), _CHUNK):
+        chunk = versions[start : start + _CHUNK]
+        for job, version, found in ctx.sql.all(
+            "SELECT job_id, version, id FROM job_versions "
+            f"WHERE version IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        ):
+            if (int(job), str(version)) in wanted:
+                ctx.job_versions[(int(job), str(version))] = int(found)
 
 
 def _date_version(ctx: Ctx, version_id: int) -> None:
@@ -133,19 +169,30 @@ def _date_version(ctx: Ctx, version_id: int) -> None:
     )
 
 
-def _drop_if_unused(ctx: Ctx, version_id: int) -> None:
-    """Delete a job version no run uses any more (a run's version was recomputed)."""
+def _drop_unused(ctx: Ctx, replaced: list[int]) -> None:
+    """Delete the replaced job versions no run uses any more; date the others."""
+    if not replaced:
+        return
     flush_runs(ctx)
-    used = ctx.conn.execute(
-        select(runs.c.id).where(runs.c.job_version_id == version_id).limit(1)
-    ).first()
-    if used is None:
-        ctx.conn.execute(job_versions.delete().where(job_versions.c.id == version_id))
-        gone = [key for key, found in ctx.job_versions.items() if found == version_id]
-        for key in gone:
-            del ctx.job_versions[key]
-    else:
-        _date_version(ctx, version_id)
+    used: set[int] = set()
+    for start in range(0, len(replaced), _CHUNK):
+        chunk = replaced[start : start + _CHUNK]
+        used.update(
+            int(row[0])
+            for row in ctx.sql.all(
+                "SELECT DISTINCT job_version_id FROM runs "
+                f"WHERE job_version_id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+        )
+    unused = [version_id for version_id in replaced if version_id not in used]
+    ctx.sql.many("DELETE FROM job_versions WHERE id = ?", [(v,) for v in unused])
+    gone = set(unused)
+    for key in [key for key, found in ctx.job_versions.items() if found in gone]:
+        del ctx.job_versions[key]
+    for version_id in replaced:
+        if version_id in used:
+            _date_version(ctx, version_id)
 
 
 def refresh_latest_run(ctx: Ctx, job: int) -> None:

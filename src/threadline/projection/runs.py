@@ -56,7 +56,7 @@ def flush_runs(ctx: Ctx) -> None:
         groups.setdefault(names, []).append((*(values[n] for n in names), run_id))
     ctx.run_dirty.clear()
     for names, rows in groups.items():
-        ctx.sql.many(f"UPDATE runs SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?", rows)
+        ctx.update_rows(runs, names, rows)
 
 
 def _read_run(ctx: Ctx, uuid: str) -> dict[str, Any] | None:

@@ -270,8 +270,9 @@ def _versions_changed(ctx: Ctx, ds: int, t: int) -> None:
 
 def flush_version_facets(ctx: Ctx) -> None:
     """Write the facets of the versions the batch changed."""
-    ctx.sql.many(
-        "UPDATE dataset_versions SET facets = ? WHERE id = ?",
+    ctx.update_rows(
+        dataset_versions,
+        ("facets",),
         [(text, found) for found, text in ctx.version_facets.items()],
     )
     ctx.version_facets.clear()
