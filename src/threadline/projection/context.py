@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, String, Table
+from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 from threadline.projection.newids import NewIds
@@ -14,8 +14,9 @@ from threadline.store.codec import dumps, ident, loads, merge_timed, stable_uuid
 from threadline.store.rawsql import BINARY_ARRAY, RawSql
 from threadline.store.tables import changes, datasets, jobs, namespaces
 
-_MAX_PARAMS = 999
-"""Parameters per multi-row statement: within every SQLite build's limit (and PostgreSQL's)."""
+_CHUNK = 500
+"""Ids per statement of a deferred refresh on SQLite (within every build's parameter limit)."""
+
 _ENTITY_TABLES = {t.name: t for t in (namespaces, datasets, jobs)}
 
 __all__ = [
@@ -100,11 +101,10 @@ class Ctx:
     rebinds: dict[int, int] = field(default_factory=dict)
     run_edges: dict[tuple[int, int, int, str], list[Any]] = field(default_factory=dict)
     change_rows: list[tuple[int, str, int, int | None]] = field(default_factory=list)
-    later: dict[tuple[str, tuple[Any, ...]], None] = field(default_factory=dict)
+    later: dict[tuple[str, str, str], dict[int, None]] = field(default_factory=dict)
     latest: dict[str, _Latest] = field(default_factory=dict)
     sql: RawSql = field(init=False)
     ids: NewIds = field(init=False)
-    _groups: dict[tuple[str, tuple[str, ...]], str] = field(default_factory=dict)
     _hashes: dict[tuple[str, ...], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -129,23 +129,35 @@ class Ctx:
         """Note that this event's projection changed something the lineage index holds."""
         self.touched.add((kind, ref, since_us))
 
-    def refresh_later(self, sql: str, params: tuple[Any, ...]) -> None:
-        """Run a statement that recomputes a derived column once, when the batch is done.
+    def refresh_later(self, table: str, column: str, value: str, row: int) -> None:
+        """Recompute a derived column of a row once, when the batch is done.
 
-        Only for statements that set a column from the rows it is derived from and that
-        nothing in the projection reads: running one once at the end gives the same row
-        as running it after every event that asked for it.
+        ``value`` is the SQL expression of the column, a correlated subquery that names the
+        row as ``<table>.id``. Only for columns set from the rows they are derived from and
+        that nothing in the projection reads: setting one once at the end gives the same
+        row as setting it after every event that asked for it.
         """
-        self.later[(sql, params)] = None
+        self.later.setdefault((table, column, value), {})[row] = None
 
     def flush_later(self) -> None:
-        """Run the deferred refreshes: one ``executemany`` per statement."""
-        groups: dict[str, list[tuple[Any, ...]]] = {}
-        for sql, params in self.later:
-            groups.setdefault(sql, []).append(params)
-        self.later.clear()
-        for sql, rows in groups.items():
-            self.sql.many(sql, rows)
+        """Run the deferred refreshes: one statement per column (per chunk on SQLite)."""
+        later, self.later = self.later, {}
+        for (table, column, value), rows in later.items():
+            ids = list(rows)
+            if self.dialect == "postgresql":
+                self.sql.run(
+                    f"UPDATE {table} SET {column} = {value} "
+                    f"WHERE id = ANY(CAST({BINARY_ARRAY} AS integer[]))",
+                    (ids,),
+                )
+                continue
+            for start in range(0, len(ids), _CHUNK):
+                chunk = ids[start : start + _CHUNK]
+                self.sql.run(
+                    f"UPDATE {table} SET {column} = {value} "
+                    f"WHERE id IN ({', '.join('?' * len(chunk))})",
+                    chunk,
+                )
 
     def end_event(self) -> None:
         """Keep the notes of the current event for the change feed."""
@@ -161,76 +173,14 @@ class Ctx:
     def insert_values(
         self, table: Table, names: tuple[str, ...], rows: Sequence[Sequence[Any]], tail: str = ""
     ) -> None:
-        """Insert rows with multi-row ``VALUES`` (a round trip per chunk, not per row).
-
-        ``tail`` (an ``ON CONFLICT`` clause) must not meet the same key twice in one
-        statement: PostgreSQL refuses to update a row twice in one command.
-        """
-        if not rows:
-            return
-        if self.dialect == "postgresql":
-            # One array per column: the statement's text is the same whatever the number
-            # of rows, so the driver prepares it once and the server plans it once.
-            self.sql.run(
-                f"INSERT INTO {table.name} ({', '.join(names)}) "
-                f"SELECT * FROM unnest({self._group(table, names, array=True)}) {tail}",
-                [list(column) for column in zip(*rows, strict=True)],
-            )
-            return
-        group = self._group(table, names)
-        per = max(1, _MAX_PARAMS // len(names))
-        for start in range(0, len(rows), per):
-            chunk = rows[start : start + per]
-            self.sql.run(
-                f"INSERT INTO {table.name} ({', '.join(names)}) "
-                f"VALUES {', '.join([group] * len(chunk))} {tail}",
-                [value for row in chunk for value in row],
-            )
+        """Insert rows, a statement per chunk (``RawSql.insert_values``)."""
+        self.sql.insert_values(table, names, rows, tail)
 
     def update_rows(
         self, table: Table, names: tuple[str, ...], rows: Sequence[Sequence[Any]]
     ) -> None:
-        """Set columns of rows by id: each row is the values of ``names``, then the id.
-
-        PostgreSQL gets one statement for all (an array per column); SQLite, in the
-        process, one per row. A row named twice gets the values it was given last.
-        """
-        if not rows:
-            return
-        if self.dialect != "postgresql":
-            sets = ", ".join(f"{n} = ?" for n in names)
-            self.sql.many(f"UPDATE {table.name} SET {sets} WHERE id = ?", rows)
-            return
-        last = list({row[-1]: row for row in rows}.values())
-        sets = ", ".join(f"{n} = v.{n}" for n in names)
-        self.sql.run(
-            f"UPDATE {table.name} SET {sets} "
-            f"FROM unnest({self._group(table, (*names, 'id'), array=True)}) "
-            f"AS v({', '.join(names)}, id) WHERE {table.name}.id = v.id",
-            [list(column) for column in zip(*last, strict=True)],
-        )
-
-    def _group(self, table: Table, names: tuple[str, ...], *, array: bool = False) -> str:
-        """Return one row's placeholders (SQLite), or one typed array per column (PostgreSQL).
-
-        An array parameter must be typed, and so must a column whose values are all NULL.
-        Strings cast to ``text``, so a too-long value still fails on the column instead of
-        being cut by the cast.
-        """
-        found = self._groups.get((table.name, names))
-        if found is None:
-            if array:
-                types = [
-                    "text"
-                    if isinstance(table.c[n].type, String)
-                    else table.c[n].type.compile(dialect=self.conn.dialect)
-                    for n in names
-                ]
-                found = ", ".join(f"CAST({BINARY_ARRAY} AS {t}[])" for t in types)
-            else:
-                found = "(" + ", ".join("?" * len(names)) + ")"
-            self._groups[(table.name, names)] = found
-        return found
+        """Set columns of rows by id (``RawSql.update_rows``)."""
+        self.sql.update_rows(table, names, rows)
 
     def flush_spans(self) -> None:
         """Write the entity spans (times, un-hiding) widened since the last flush.

@@ -21,6 +21,7 @@ from collections import defaultdict
 from typing import Any
 
 from threadline.projection.context import Ctx
+from threadline.store.rawsql import BINARY_ARRAY
 from threadline.store.tables import edges
 
 FULL_STATEMENT_KINDS = ("job_event", "dataset_event")
@@ -163,12 +164,29 @@ def flush_sweeps(ctx: Ctx) -> None:
 def _sweep(ctx: Ctx, since: dict[int, int]) -> None:
     """Recompute each asserter's edges from its time ``since`` onwards."""
     pairs = list(since.items())
-    ctx.sql.many("DELETE FROM edges WHERE asserter = ? AND valid_from_us >= ?", pairs)
-    ctx.sql.many(
-        "UPDATE edges SET valid_to_us = NULL, to_run = NULL "
-        "WHERE asserter = ? AND valid_to_us >= ?",
-        pairs,
-    )
+    if ctx.dialect == "postgresql":  # one statement each for all the asserters
+        asked = (
+            f"unnest(CAST({BINARY_ARRAY} AS integer[]), CAST({BINARY_ARRAY} AS bigint[])) "
+            "AS p(asserter, since)"
+        )
+        columns = [list(since), list(since.values())]
+        ctx.sql.run(
+            f"DELETE FROM edges USING {asked} "
+            "WHERE edges.asserter = p.asserter AND edges.valid_from_us >= p.since",
+            columns,
+        )
+        ctx.sql.run(
+            f"UPDATE edges SET valid_to_us = NULL, to_run = NULL FROM {asked} "
+            "WHERE edges.asserter = p.asserter AND edges.valid_to_us >= p.since",
+            columns,
+        )
+    else:
+        ctx.sql.many("DELETE FROM edges WHERE asserter = ? AND valid_from_us >= ?", pairs)
+        ctx.sql.many(
+            "UPDATE edges SET valid_to_us = NULL, to_run = NULL "
+            "WHERE asserter = ? AND valid_to_us >= ?",
+            pairs,
+        )
     # What the sweep reads does not depend on itself: one round trip (PostgreSQL) for all.
     open_rows, listed, runs_, statement_listed = ctx.sql.all_of(
         [

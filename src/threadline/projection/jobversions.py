@@ -61,10 +61,11 @@ def refresh_job_version(ctx: Ctx, run_id: int, job: int) -> None:
     ctx.job_version_due.pop(run_id, None)  # kept in the order of the last identity
     ctx.job_version_due[run_id] = _Due(job, version, inputs, outputs, code)
     ctx.refresh_later(
-        "UPDATE jobs SET current_version_id = (SELECT r.job_version_id FROM runs r "
-        "WHERE r.job_id = ? AND r.job_version_id IS NOT NULL "
-        "ORDER BY r.start_us DESC, r.uuid DESC LIMIT 1) WHERE id = ?",
-        (job, job),
+        "jobs",
+        "current_version_id",
+        "(SELECT r.job_version_id FROM runs r WHERE r.job_id = jobs.id "
+        "AND r.job_version_id IS NOT NULL ORDER BY r.start_us DESC, r.uuid DESC LIMIT 1)",
+        job,
     )
 
 
@@ -163,9 +164,10 @@ def _find_versions(ctx: Ctx, wanted: set[tuple[int, str]]) -> None:
 def _date_version(ctx: Ctx, version_id: int) -> None:
     """Date a job version by the earliest run that uses it."""
     ctx.refresh_later(
-        "UPDATE job_versions SET created_us = (SELECT min(r.start_us) FROM runs r "
-        "WHERE r.job_version_id = ?) WHERE id = ?",
-        (version_id, version_id),
+        "job_versions",
+        "created_us",
+        "(SELECT min(r.start_us) FROM runs r WHERE r.job_version_id = job_versions.id)",
+        version_id,
     )
 
 
@@ -198,8 +200,9 @@ def _drop_unused(ctx: Ctx, replaced: list[int]) -> None:
 def refresh_latest_run(ctx: Ctx, job: int) -> None:
     """Point the job at its newest run (by start time)."""
     ctx.refresh_later(
-        "UPDATE jobs SET latest_run_id = (SELECT r.id FROM runs r WHERE r.job_id = ? "
-        "AND r.kind = 'run' AND r.start_us IS NOT NULL "
-        "ORDER BY r.start_us DESC, r.uuid DESC LIMIT 1) WHERE id = ?",
-        (job, job),
+        "jobs",
+        "latest_run_id",
+        "(SELECT r.id FROM runs r WHERE r.job_id = jobs.id AND r.kind = 'run' "
+        "AND r.start_us IS NOT NULL ORDER BY r.start_us DESC, r.uuid DESC LIMIT 1)",
+        job,
     )

@@ -302,8 +302,9 @@ def flush_rebinds(ctx: Ctx) -> None:
     _settle_implicit(ctx, [ds for ds, _t in asked])
     for ds, _t in asked:
         ctx.refresh_later(
-            "UPDATE datasets SET current_version_id = (SELECT v.id FROM dataset_versions v "
-            f"WHERE v.dataset_id = ? AND v.implicit = {false} "
-            "ORDER BY v.created_us DESC, v.version DESC LIMIT 1) WHERE id = ?",
-            (ds, ds),
+            "datasets",
+            "current_version_id",
+            "(SELECT v.id FROM dataset_versions v WHERE v.dataset_id = datasets.id "
+            f"AND v.implicit = {false} ORDER BY v.created_us DESC, v.version DESC LIMIT 1)",
+            ds,
         )

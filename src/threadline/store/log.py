@@ -56,7 +56,6 @@ _DERIVED = (
     "event_key",
 )
 _COLUMNS = ("seq", "received_us", *_DERIVED, "payload", "payload_sha256", "chain_hash")
-_INSERT = f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 
 
 def append(
@@ -98,7 +97,7 @@ def append(
         rows_out.append(tuple(row[name] for name in _COLUMNS))
         results.append((event, seq, False))
     if rows_out:
-        sql.many(_INSERT, rows_out)
+        sql.insert_values(events, _COLUMNS, rows_out)
         sql.run("UPDATE log_head SET seq = ?, chain_hash = ? WHERE id = 1", (seq, chain))
     return results
 

@@ -22,8 +22,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import Connection, Engine, String, Table, event
 from sqlalchemy.exc import DBAPIError
+
+_MAX_PARAMS = 999
+"""Parameters per multi-row statement: within every SQLite build's limit (and PostgreSQL's)."""
 
 BINARY_ARRAY = "%b"
 """The placeholder of an array parameter (PostgreSQL statements only), sent in binary."""
@@ -50,6 +53,8 @@ class RawSql:
         self._cursor: Any = self._driver.cursor()
         self._pg = conn.dialect.name == "postgresql"
         self._texts: dict[str, str] = {}
+        self._dialect = conn.dialect
+        self._groups: dict[tuple[str, tuple[str, ...]], str] = {}
         self._dbapi_error: type[Exception] = conn.dialect.loaded_dbapi.Error
         self._deferred: _Deferred | None = conn.info.get(_DEFERRED) if self._pg else None
 
@@ -119,6 +124,80 @@ class RawSql:
         """Return every row of a query."""
         self._execute(sql, tuple(params))
         return list(self._cursor.fetchall())  # both drivers give rows as tuples
+
+    def insert_values(
+        self, table: Table, names: tuple[str, ...], rows: Sequence[Sequence[Any]], tail: str = ""
+    ) -> None:
+        """Insert rows with multi-row ``VALUES`` (a round trip per chunk, not per row).
+
+        ``tail`` (an ``ON CONFLICT`` clause) must not meet the same key twice in one
+        statement: PostgreSQL refuses to update a row twice in one command.
+        """
+        if not rows:
+            return
+        if self._pg:
+            # One array per column: the statement's text is the same whatever the number
+            # of rows, so the driver prepares it once and the server plans it once.
+            self.run(
+                f"INSERT INTO {table.name} ({', '.join(names)}) "
+                f"SELECT * FROM unnest({self._group(table, names, array=True)}) {tail}",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+            return
+        group = self._group(table, names)
+        per = max(1, _MAX_PARAMS // len(names))
+        for start in range(0, len(rows), per):
+            chunk = rows[start : start + per]
+            self.run(
+                f"INSERT INTO {table.name} ({', '.join(names)}) "
+                f"VALUES {', '.join([group] * len(chunk))} {tail}",
+                [value for row in chunk for value in row],
+            )
+
+    def update_rows(
+        self, table: Table, names: tuple[str, ...], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """Set columns of rows by id: each row is the values of ``names``, then the id.
+
+        PostgreSQL gets one statement for all (an array per column); SQLite, in the
+        process, one per row. A row named twice gets the values it was given last.
+        """
+        if not rows:
+            return
+        if not self._pg:
+            sets = ", ".join(f"{n} = ?" for n in names)
+            self.many(f"UPDATE {table.name} SET {sets} WHERE id = ?", rows)
+            return
+        last = list({row[-1]: row for row in rows}.values())
+        sets = ", ".join(f"{n} = v.{n}" for n in names)
+        self.run(
+            f"UPDATE {table.name} SET {sets} "
+            f"FROM unnest({self._group(table, (*names, 'id'), array=True)}) "
+            f"AS v({', '.join(names)}, id) WHERE {table.name}.id = v.id",
+            [list(column) for column in zip(*last, strict=True)],
+        )
+
+    def _group(self, table: Table, names: tuple[str, ...], *, array: bool = False) -> str:
+        """Return one row's placeholders (SQLite), or one typed array per column (PostgreSQL).
+
+        An array parameter must be typed, and so must a column whose values are all NULL.
+        Strings cast to ``text``, so a too-long value still fails on the column instead of
+        being cut by the cast.
+        """
+        found = self._groups.get((table.name, names))
+        if found is None:
+            if array:
+                types = [
+                    "text"
+                    if isinstance(table.c[n].type, String)
+                    else table.c[n].type.compile(dialect=self._dialect)
+                    for n in names
+                ]
+                found = ", ".join(f"CAST({BINARY_ARRAY} AS {t}[])" for t in types)
+            else:
+                found = "(" + ", ".join("?" * len(names)) + ")"
+            self._groups[(table.name, names)] = found
+        return found
 
     def all_of(self, queries: Sequence[tuple[str, Sequence[Any]]]) -> list[list[tuple[Any, ...]]]:
         """Return every row of each query: on PostgreSQL one round trip for them all.
