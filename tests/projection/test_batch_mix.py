@@ -123,3 +123,35 @@ def test_mixed_batches_rebuild_to_the_same_projections(store: Store) -> None:
     before = store.dump()
     assert store.rebuild(project) == len(events) - 6
     assert store.dump() == before
+
+
+def _history(seed: int) -> list[ParsedEvent]:
+    """Runs that write each table many times (more versions than a batch reads ahead of
+    each), some of them at the same instant."""
+    rng = random.Random(seed)
+    values = [
+        run_event(
+            RunState.COMPLETE,
+            rng.choice([10, 50, 90]) if rng.random() < 0.3 else rng.uniform(0, 120),
+            run=f"history{number}",
+            job=("jobs", f"writer{number % 3}"),
+            outputs=[out(*t) for t in rng.sample(TABLES, 4)],
+        )
+        for number in range(30)
+    ]
+    return [_parsed(value) for value in values]
+
+
+@pytest.mark.parametrize("seed", [5, 6, 7])
+def test_batch_over_a_long_history_projects_like_one_event_per_transaction(
+    store: Store, other_store: Store, seed: int
+) -> None:
+    """Inputs read at any time of a history of versions are bound as one by one."""
+    for event in _history(seed):
+        store.ingest([event], 1, project)
+        other_store.ingest([event], 1, project)
+    events = _events(seed)
+    store.ingest(events, 1, project)
+    for event in events:
+        other_store.ingest([event], 1, project)
+    assert store.dump() == other_store.dump()

@@ -76,6 +76,7 @@ def _flush(ctx: Ctx) -> None:
     flush_sweeps(ctx)
     ctx.flush_later()
     ctx.flush_changes()
+    ctx.version_windows.clear()  # implicit versions were settled (``flush_rebinds``)
 
 
 def _until_admin(events: Sequence[tuple[ParsedEvent, int]], start: int) -> list[ParsedEvent]:

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 from threadline.projection.newids import NewIds
+from threadline.projection.versionwindow import VersionWindow
 from threadline.store.codec import dumps, ident, loads, merge_timed, stable_uuid, unwrap_timed
 from threadline.store.rawsql import BINARY_ARRAY, RawSql
 from threadline.store.tables import changes, datasets, jobs, namespaces
@@ -92,6 +93,7 @@ class Ctx:
     job_versions: dict[tuple[int, str], int] = field(default_factory=dict)
     job_version_due: dict[int, Any] = field(default_factory=dict)
     absent_versions: set[tuple[int, str]] = field(default_factory=set)
+    version_windows: dict[int, VersionWindow] = field(default_factory=dict)
     idents: dict[int, str] = field(default_factory=dict)
     names: dict[int, tuple[str, str]] = field(default_factory=dict)
     seq: int = 0

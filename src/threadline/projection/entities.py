@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from sqlalchemy import Table
 
 from threadline.projection.context import Ctx, EntityState
+from threadline.projection.versionwindow import VersionWindow
 from threadline.store.tables import dataset_fields, datasets, jobs, namespaces, nodes
 
 _CHUNK = 500
@@ -89,6 +90,7 @@ def _named(
         if table is datasets:
             ctx.fields_loaded.add(node)  # a new dataset has no fields yet
             ctx.schemas[node] = []  # nor schemas
+            ctx.version_windows[node] = VersionWindow(floor=None)  # nor versions
         return node
 
     key = ctx.ident(namespace, name)

@@ -22,11 +22,14 @@ from threadline.model import DatasetRecord, EventKind, ParsedEvent
 from threadline.openlineage.checks import is_deleted
 from threadline.projection.context import Ctx, EntityState, IoRow, loads
 from threadline.projection.runs import RUN_COLUMNS
-from threadline.projection.versions import output_ident
+from threadline.projection.versions import explicit_version, output_ident
+from threadline.projection.versionwindow import READ_AHEAD, VersionWindow
 from threadline.store.rawsql import BINARY_ARRAY
 
 _CHUNK = 300
 """Names per statement: each dataset's name appears twice, within SQLite's 999 parameters."""
+_INPUTS = 400
+"""Datasets whose versions are read ahead: a SELECT each on SQLite, within its limit of 500."""
 
 
 def prefetch(ctx: Ctx, events: Sequence[ParsedEvent]) -> None:
@@ -141,6 +144,7 @@ class _Extra:
         self.runs: dict[str, None] = {}
         self.schemas: dict[str, None] = {}  # dataset idents
         self.versions: dict[tuple[str, str], None] = {}  # (dataset ident, version ident)
+        self.inputs: dict[str, None] = {}  # idents of datasets read without a named version
         for event in events:
             if event.kind is not EventKind.RUN or event.run_uuid is None:
                 continue
@@ -150,6 +154,9 @@ class _Extra:
                 schema = record.facets.get("schema")
                 if schema is not None and not is_deleted(schema):
                     self.schemas[ctx.ident(record.namespace, record.name)] = None
+            for record in event.inputs:
+                if explicit_version(record.facets) is None:
+                    self.inputs[ctx.ident(record.namespace, record.name)] = None
             for record in event.outputs:
                 ident = output_ident(record.facets, event.run_uuid)
                 self.versions[(ctx.ident(record.namespace, record.name), ident)] = None
@@ -162,8 +169,9 @@ class _Extra:
         runs = list(self.runs)[:_CHUNK]  # more runs than that are looked up when met
         schemas = list(self.schemas)[:_CHUNK]
         versions = list(self.versions)[: _CHUNK // 2]
+        inputs = list(self.inputs)[:_INPUTS]
         self.runs, self.schemas = dict.fromkeys(runs), dict.fromkeys(schemas)
-        self.versions = dict.fromkeys(versions)
+        self.versions, self.inputs = dict.fromkeys(versions), dict.fromkeys(inputs)
         if runs:
             params: list[Any] = []
             among = _among(self.ctx, runs, params)
@@ -202,6 +210,8 @@ class _Extra:
                     params,
                 )
             )
+        if inputs:
+            found.append(_windows(self.ctx, inputs))
         return found
 
     def keep(self, answers: list[list[tuple[Any, ...]]]) -> None:
@@ -215,6 +225,9 @@ class _Extra:
             at += 1
         if self.versions:
             self._versions(answers[at])
+            at += 1
+        if self.inputs:
+            self._windows(answers[at])
 
     def _runs(self, rows: list[tuple[Any, ...]], io: list[tuple[Any, ...]]) -> None:
         ctx = self.ctx
@@ -254,3 +267,46 @@ class _Extra:
                 ctx.absent_versions.add((state.id, version))
             else:
                 ctx.versions[(state.id, version)] = row
+
+    def _windows(self, rows: list[tuple[Any, ...]]) -> None:
+        ctx = self.ctx
+        newest: dict[str, list[tuple[int, int, int | None]]] = {key: [] for key in self.inputs}
+        implicit: dict[str, tuple[int, int]] = {}
+        for key, version_id, created, run_id, is_implicit in rows:
+            if is_implicit:
+                implicit[str(key)] = (int(version_id), int(created))
+            else:
+                newest[str(key)].append((int(version_id), int(created), run_id))
+        for key, found in newest.items():
+            state = ctx.datasets.get(key)
+            if state is not None and state.id not in ctx.version_windows:
+                ctx.version_windows[state.id] = VersionWindow.read(found, implicit.get(key))
+
+
+def _windows(ctx: Ctx, inputs: list[str]) -> Query:
+    """Select the newest versions of each dataset (``READ_AHEAD``) and its implicit one."""
+    columns = "d.ident, v.id, v.created_us, v.run_id, v.implicit"
+    joined = "FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id"
+    if ctx.dialect == "postgresql":  # one text for any number of datasets: planned once
+        params: list[Any] = []
+        named = _among(ctx, inputs, params)
+        among = _among(ctx, inputs, params)
+        return (
+            f"SELECT {columns} FROM datasets d CROSS JOIN LATERAL (SELECT v.id, v.created_us, "
+            "v.run_id, v.implicit FROM dataset_versions v WHERE v.dataset_id = d.id "
+            f"AND v.implicit = false ORDER BY v.created_us DESC LIMIT {READ_AHEAD}) AS v "
+            f"WHERE d.ident {named} UNION ALL SELECT {columns} {joined} "
+            f"WHERE d.ident {among} AND v.ident = 'implicit'",
+            params,
+        )
+    parts = [
+        f"SELECT * FROM (SELECT {columns} {joined} WHERE d.ident = ? AND v.implicit = 0 "
+        f"ORDER BY v.created_us DESC LIMIT {READ_AHEAD}) AS w{at}"
+        for at in range(len(inputs))
+    ]
+    params = list(inputs)
+    parts.append(
+        f"SELECT {columns} {joined} WHERE d.ident {_among(ctx, inputs, params)} "
+        "AND v.ident = 'implicit'"
+    )
+    return " UNION ALL ".join(parts), params

@@ -71,6 +71,7 @@ def _upsert_version(
             (ds, ident_key, version, t, run_id, False, explicit, merged or "{}"),
         )
         ctx.versions[(ds, ident_key)] = [version_id, t, run_id, merged or "{}"]
+        _note(ctx, ds, version_id, t, run_id)
         _versions_changed(ctx, ds, t)
         return version_id
     ctx.versions[(ds, ident_key)] = row
@@ -90,9 +91,17 @@ def _upsert_version(
         ctx.sql.update("dataset_versions", values, {"id": found})
         row[1] = values.get("created_us", row[1])
         row[2] = values.get("run_id", row[2])
+        _note(ctx, ds, found, int(row[1]), row[2])
     if "created_us" in values:
         _versions_changed(ctx, ds, t)
     return found
+
+
+def _note(ctx: Ctx, ds: int, version_id: int, created_us: int, run_id: int | None) -> None:
+    """Keep the dataset's window of versions (if the transaction has one) up to date."""
+    window = ctx.version_windows.get(ds)
+    if window is not None:
+        window.made(version_id, created_us, run_id)
 
 
 def output_ident(facets: dict[str, Any], run_uuid: str) -> str:
@@ -172,15 +181,21 @@ def _short(version: str) -> str:
 
 def _implicit_version(ctx: Ctx, ds: int, t: int, row: tuple[Any, ...] | None) -> int:
     """Return the dataset's implicit version read at ``t``: ``row`` is its (id, created)."""
+    window = ctx.version_windows.get(ds)
     if row is None:
         version = stable_uuid(ctx.idents[ds], "initial")
-        return ctx.ids.insert(
+        made = ctx.ids.insert(
             "dataset_versions",
             _VERSION_COLUMNS,
             (ds, "implicit", version, t, None, True, False, "{}"),
         )
+        if window is not None:
+            window.implicit = (made, t)
+        return made
     if t < row[1]:
         ctx.sql.run("UPDATE dataset_versions SET created_us = ? WHERE id = ?", (t, row[0]))
+        if window is not None:
+            window.implicit = (int(row[0]), t)
     return int(row[0])
 
 
@@ -219,6 +234,13 @@ def input_version(
             key=key,
         )
         return found, named
+    window = ctx.version_windows.get(ds)
+    if window is not None:
+        known, found_id = window.bound(t, run_id)
+        if known:
+            if found_id is not None:
+                return found_id, None
+            return _implicit_version(ctx, ds, t, window.implicit), None
     resolve = _RESOLVE.format(
         ds="?", false=_false(ctx), bound="?", run="?", distinct=_distinct(ctx)
     )
