@@ -12,11 +12,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from threadline.projection.newids import NewIds
 from threadline.projection.versionwindow import VersionWindow
 from threadline.store.codec import dumps, ident, loads, merge_timed, stable_uuid, unwrap_timed
-from threadline.store.rawsql import BINARY_ARRAY, RawSql
+from threadline.store.rawsql import BINARY_ARRAY, RawSql, in_chunks
 from threadline.store.tables import changes, datasets, jobs, namespaces
-
-_CHUNK = 500
-"""Ids per statement of a deferred refresh on SQLite (within every build's parameter limit)."""
 
 _ENTITY_TABLES = {t.name: t for t in (namespaces, datasets, jobs)}
 
@@ -153,13 +150,8 @@ class Ctx:
                     (ids,),
                 )
                 continue
-            for start in range(0, len(ids), _CHUNK):
-                chunk = ids[start : start + _CHUNK]
-                self.sql.run(
-                    f"UPDATE {table} SET {column} = {value} "
-                    f"WHERE id IN ({', '.join('?' * len(chunk))})",
-                    chunk,
-                )
+            for marks, chunk in in_chunks(ids):
+                self.sql.run(f"UPDATE {table} SET {column} = {value} WHERE id IN ({marks})", chunk)
 
     def end_event(self) -> None:
         """Keep the notes of the current event for the change feed."""

@@ -12,10 +12,9 @@ from typing import Any, NamedTuple
 from threadline.projection.context import Ctx, dumps, loads, stable_uuid
 from threadline.projection.runio import flush_io
 from threadline.projection.runs import cached_run, flush_runs, set_run
+from threadline.store.rawsql import in_chunks
 
 CODE_FACETS = ("sourceCodeLocation", "sql", "sourceCode")
-_CHUNK = 500
-"""Values per statement (within every SQLite build's limit of parameters)."""
 
 
 def _sha(text: object) -> str | None:
@@ -150,12 +149,9 @@ def _find_versions(ctx: Ctx, wanted: set[tuple[int, str]]) -> None:
     deleted it since (``_drop_unused``).
     """
     versions = sorted({version for _job, version in wanted})
-    for start in range(0, len(versions), _CHUNK):
-        chunk = versions[start : start + _CHUNK]
+    for marks, chunk in in_chunks(versions):
         for job, version, found in ctx.sql.all(
-            "SELECT job_id, version, id FROM job_versions "
-            f"WHERE version IN ({', '.join('?' * len(chunk))})",
-            chunk,
+            f"SELECT job_id, version, id FROM job_versions WHERE version IN ({marks})", chunk
         ):
             if (int(job), str(version)) in wanted:
                 ctx.job_versions[(int(job), str(version))] = int(found)
@@ -176,17 +172,13 @@ def _drop_unused(ctx: Ctx, replaced: list[int]) -> None:
     if not replaced:
         return
     flush_runs(ctx)
-    used: set[int] = set()
-    for start in range(0, len(replaced), _CHUNK):
-        chunk = replaced[start : start + _CHUNK]
-        used.update(
-            int(row[0])
-            for row in ctx.sql.all(
-                "SELECT DISTINCT job_version_id FROM runs "
-                f"WHERE job_version_id IN ({', '.join('?' * len(chunk))})",
-                chunk,
-            )
+    used = {
+        int(row[0])
+        for marks, chunk in in_chunks(replaced)
+        for row in ctx.sql.all(
+            f"SELECT DISTINCT job_version_id FROM runs WHERE job_version_id IN ({marks})", chunk
         )
+    }
     unused = [version_id for version_id in replaced if version_id not in used]
     ctx.sql.many("DELETE FROM job_versions WHERE id = ?", [(v,) for v in unused])
     gone = set(unused)

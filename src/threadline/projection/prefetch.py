@@ -161,7 +161,6 @@ class _Extra:
                 ident = output_ident(record.facets, event.run_uuid)
                 self.versions[(ctx.ident(record.namespace, record.name), ident)] = None
         self.runs = dict.fromkeys(r for r in self.runs if ("runs", r) not in ctx.absent)
-        self.sizes: list[int] = []
 
     def queries(self) -> list[Query]:
         """Return the statements to send (none when there is nothing to ask)."""

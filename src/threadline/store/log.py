@@ -11,7 +11,7 @@ from threadline.admin import is_admin, parse_admin
 from threadline.errors import InvalidEvent
 from threadline.model import ChainBreak, ChainReport, LoggedEvent, ParsedEvent
 from threadline.openlineage import load_json, parse_event
-from threadline.store.rawsql import RawSql
+from threadline.store.rawsql import RawSql, in_chunks
 from threadline.store.tables import events, log_head
 
 GENESIS = "0" * 64
@@ -76,12 +76,8 @@ def append(
     sql = RawSql(conn)
     keys = list({event.event_key for event in batch})
     known: dict[str, int] = {}
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        rows = sql.all(
-            f"SELECT event_key, seq FROM events WHERE event_key IN ({', '.join('?' * len(chunk))})",
-            chunk,
-        )
+    for marks, chunk in in_chunks(keys):
+        rows = sql.all(f"SELECT event_key, seq FROM events WHERE event_key IN ({marks})", chunk)
         known.update({str(key): int(found) for key, found in rows})
     results: list[tuple[ParsedEvent, int, bool]] = []
     rows_out: list[tuple[object, ...]] = []

@@ -19,7 +19,7 @@ statement (``install``) and the commit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, String, Table, event
@@ -27,6 +27,9 @@ from sqlalchemy.exc import DBAPIError
 
 _MAX_PARAMS = 999
 """Parameters per multi-row statement: within every SQLite build's limit (and PostgreSQL's)."""
+
+IN_CHUNK = 500
+"""Keys per ``IN`` list (``in_chunks``): within every SQLite build's parameter limit."""
 
 BINARY_ARRAY = "%b"
 """The placeholder of an array parameter (PostgreSQL statements only), sent in binary."""
@@ -213,6 +216,13 @@ class RawSql:
         ]
         _send(self._driver, self._dbapi_error, deferred, *reads)
         return [list(cursor.fetchall()) for cursor in cursors]
+
+
+def in_chunks(keys: Sequence[Any]) -> Iterator[tuple[str, list[Any]]]:
+    """Yield (placeholders, keys) for ``IN (...)`` lists of at most ``IN_CHUNK`` keys."""
+    for start in range(0, len(keys), IN_CHUNK):
+        chunk = list(keys[start : start + IN_CHUNK])
+        yield ", ".join("?" * len(chunk)), chunk
 
 
 def _send(
