@@ -30,6 +30,7 @@ from rich.console import Console
 import bench_pg
 from bench_report import Verdict, print_verdicts, write_json
 from bench_server import Served
+from ingest_breakdown import describe, in_process
 from ol_events import events
 from plain_ingest import PlainWriter, postgres_writer, sqlite_writer
 
@@ -139,7 +140,7 @@ def main() -> int:
         pairs["PostgreSQL"] = postgres_pair
     else:
         console.print("PostgreSQL: not reachable or skipped; its rows are left out")
-    verdicts = []
+    verdicts, notes = [], []
     for label, pair in pairs.items():
         for mode, groups in (
             ("single", chunks(payloads[:single], 1)),
@@ -147,6 +148,9 @@ def main() -> int:
         ):
             mine, plain = measure(pair, groups, batch=mode == "batch", reps=args.reps)
             ratio, target = mine / plain, TARGETS[mode]
+            if mode == "single":
+                alone, projected = in_process(pair, payloads[:single], args.reps)
+                notes.append(describe(label, mine, plain, alone, projected))
             how = "one event per POST" if mode == "single" else f"batches of {args.batch}"
             what = f"ingestion, {label}, {how}"
             verdicts.append(
@@ -160,6 +164,8 @@ def main() -> int:
                     ratio >= target,
                 )
             )
+    for note in notes:
+        console.print(note, soft_wrap=True)
     print_verdicts(console, f"ingestion, median of {args.reps} runs", verdicts)
     write_json(args.json_out, verdicts)
     return 0

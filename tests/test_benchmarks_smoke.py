@@ -56,6 +56,8 @@ def test_ingestion_benchmark_small_reports_both_endpoints_on_both_databases() ->
     for database in ("SQLite", "PostgreSQL"):
         for mode in ("one event per POST", "batches of 200"):
             assert any(f"{database}, {mode}" in line for line in verdicts)
+        (split,) = [line for line in lines if line.startswith(f"INFO  {database}, one event")]
+        assert "log append alone" in split and "+ projection" in split, split
 
 
 def test_http_benchmark_small_sends_the_same_body_from_both_servers() -> None:
