@@ -8,6 +8,8 @@ writes them with plain inserts into the same kind of database (a fresh one, like
 Threadline's), in the same commit mode (SQLite WAL, ``synchronous=FULL`` as a default store;
 PostgreSQL's default) and with the same transaction per request. Each figure is the median
 of ``--reps`` runs, each on fresh databases. Targets: batch >= 1x, single POST >= 0.5x.
+An INFO line per database splits a single POST's time into the log append alone, the
+projection and the request over HTTP (``ingest_breakdown``).
 
     python benchmarks/bench_ingest.py            # 1,800 events (600 for single POST)
     python benchmarks/bench_ingest.py --small    # a smoke size (CI)
