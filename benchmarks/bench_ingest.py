@@ -8,8 +8,9 @@ writes them with plain inserts into the same kind of database (a fresh one, like
 Threadline's), in the same commit mode (SQLite WAL, ``synchronous=FULL`` as a default store;
 PostgreSQL's default) and with the same transaction per request. Each figure is the median
 of ``--reps`` runs, each on fresh databases. Targets: batch >= 1x, single POST >= 0.5x.
-An INFO line per database splits a single POST's time into the log append alone, the
-projection and the request over HTTP (``ingest_breakdown``).
+INFO lines per database split a single POST's time into the log append alone, the
+projection and the request over HTTP (``ingest_breakdown``), and compare it with the
+baseline served over HTTP on the same stack (``bench_server.plain_app``).
 
     python benchmarks/bench_ingest.py            # 1,800 events (600 for single POST)
     python benchmarks/bench_ingest.py --small    # a smoke size (CI)
@@ -34,7 +35,7 @@ from bench_report import Verdict, print_verdicts, write_json
 from bench_server import Served
 from ingest_breakdown import describe, in_process
 from ol_events import events
-from plain_ingest import PlainWriter, postgres_writer, sqlite_writer
+from plain_ingest import PlainWriter, postgres_writer, sqlite_writer, target_of
 
 TARGETS = {"single": 0.5, "batch": 1.0}
 Pair = Callable[[Path, int], AbstractContextManager[tuple[str, PlainWriter]]]
@@ -68,6 +69,32 @@ def threadline_rate(url: str, groups: list[list[bytes]], *, batch: bool) -> floa
     finally:
         served.close()
     return sum(map(len, groups)) / elapsed
+
+
+def served_rate(target: str, groups: list[list[bytes]]) -> float:
+    """Send one event per POST to the baseline served on the same stack; return events/s."""
+    served = Served("plain", target, free_port())
+    try:
+        start = time.perf_counter()
+        for group in groups:
+            status, body = served.request("POST", "/api/v1/lineage", group[0])
+            assert status == 201, (status, body[:300])
+        elapsed = time.perf_counter() - start
+    finally:
+        served.close()
+    return sum(map(len, groups)) / elapsed
+
+
+def served_baseline(pair: Pair, groups: list[list[bytes]], reps: int) -> float:
+    """Return the median events/s of the baseline served over HTTP, on fresh databases."""
+    rates = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in range(reps):
+            with pair(Path(tmp), 2000 + n) as (_url, writer):
+                target = target_of(writer)
+                writer.conn.close()
+                rates.append(served_rate(target, groups))
+    return statistics.median(rates)
 
 
 def _array(group: list[bytes]) -> bytes:
@@ -153,6 +180,12 @@ def main() -> int:
             if mode == "single":
                 alone, projected = in_process(pair, payloads[:single], args.reps)
                 notes.append(describe(label, mine, plain, alone, projected))
+                served = served_baseline(pair, groups, args.reps)
+                notes.append(
+                    f"INFO  {label}, one event per POST against the baseline served on the same "
+                    f"stack (a bare ASGI app parsing and inserting on its event loop): "
+                    f"{served:,.0f} ev/s, Threadline {mine / served:.2f}x"
+                )
             how = "one event per POST" if mode == "single" else f"batches of {args.batch}"
             what = f"ingestion, {label}, {how}"
             verdicts.append(

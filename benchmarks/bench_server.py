@@ -6,6 +6,7 @@ child process and stops it again:
 
     python benchmarks/bench_server.py threadline <database url> <port>
     python benchmarks/bench_server.py bare <pickle of pre-encoded fragments> <port>
+    python benchmarks/bench_server.py plain <baseline database (plain_ingest.target_of)> <port>
 """
 
 from __future__ import annotations
@@ -52,6 +53,43 @@ def bare_app(bodies: dict[str, Fragments]) -> Callable[[Scope, Receive, Send], A
             body = b"".join((prefix, b",".join(nodes), b'],"edges":[', b",".join(edges), suffix))
         length = (b"content-length", str(len(body)).encode())
         await send({"type": "http.response.start", "status": 200, "headers": [*headers, length]})
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
+def plain_app(target: str) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+    """Return an ASGI app that writes each ``POST`` body with the ingestion baseline.
+
+    The event is parsed and written with plain inserts (``plain_ingest``) on the event
+    loop, in its own transaction, and answered as Threadline answers a new event: the
+    bare stack with the baseline's work and nothing else.
+    """
+    from plain_ingest import reopen
+
+    writer = reopen(target)
+    headers = [(b"content-type", b"application/json")]
+    seq = 0
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        nonlocal seq
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        status, body = 200, b"null"
+        if scope["method"] == "POST":
+            writer.write([b"".join(chunks)])
+            seq += 1
+            status, body = 201, b'{"seq":%d,"duplicate":false}' % seq
+        length = (b"content-length", str(len(body)).encode())
+        await send({"type": "http.response.start", "status": status, "headers": [*headers, length]})
         await send({"type": "http.response.body", "body": body})
 
     return app
@@ -107,6 +145,9 @@ def main(kind: str, target: str, port: int) -> None:
     if kind == "bare":
         bodies = pickle.loads(Path(target).read_bytes())
         app = bare_app(bodies)
+        gc.freeze()
+    elif kind == "plain":
+        app = plain_app(target)
         gc.freeze()
     else:
         app = _threadline_app(target)

@@ -71,20 +71,37 @@ class PlainWriter:
         self.conn.commit()
 
 
-def sqlite_writer(path: str, *, synchronous: str) -> PlainWriter:
+def sqlite_writer(path: str, *, synchronous: str, create: bool = True) -> PlainWriter:
     """Open a fresh SQLite baseline database with Threadline's pragmas."""
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(f"PRAGMA synchronous={synchronous}")
     writer = PlainWriter(conn, paramstyle="qmark")
-    writer.create()
+    if create:
+        writer.create()
     return writer
 
 
-def postgres_writer(dsn: str) -> PlainWriter:
+def postgres_writer(dsn: str, *, create: bool = True) -> PlainWriter:
     """Open a fresh PostgreSQL baseline database (psycopg 3, default commit mode)."""
     import psycopg
 
     writer = PlainWriter(psycopg.connect(dsn), paramstyle="format")
-    writer.create()
+    if create:
+        writer.create()
     return writer
+
+
+def target_of(writer: PlainWriter) -> str:
+    """Return where a baseline writer writes, for ``reopen`` in another process."""
+    if isinstance(writer.conn, sqlite3.Connection):
+        path = writer.conn.execute("PRAGMA database_list").fetchone()[2]
+        return f"sqlite:{path}"
+    return str(writer.conn.info.dsn)
+
+
+def reopen(target: str) -> PlainWriter:
+    """Open the baseline database ``target_of`` named (its tables exist), same commit mode."""
+    if target.startswith("sqlite:"):
+        return sqlite_writer(target.removeprefix("sqlite:"), synchronous="FULL", create=False)
+    return postgres_writer(target, create=False)

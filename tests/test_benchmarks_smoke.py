@@ -56,8 +56,11 @@ def test_ingestion_benchmark_small_reports_both_endpoints_on_both_databases() ->
     for database in ("SQLite", "PostgreSQL"):
         for mode in ("one event per POST", "batches of 200"):
             assert any(f"{database}, {mode}" in line for line in verdicts)
-        (split,) = [line for line in lines if line.startswith(f"INFO  {database}, one event")]
+        per_transaction = f"INFO  {database}, one event per transaction"
+        (split,) = [line for line in lines if line.startswith(per_transaction)]
         assert "log append alone" in split and "+ projection" in split, split
+        served = f"INFO  {database}, one event per POST against the baseline served"
+        assert any(line.startswith(served) for line in lines), lines
 
 
 def test_http_benchmark_small_sends_the_same_body_from_both_servers() -> None:
