@@ -49,6 +49,7 @@ from threadline.queries.resolve import resolve
 from threadline.refs import NodeRef
 from threadline.settings import Settings
 from threadline.store import Store, StoredEvent
+from threadline.store.groupcommit import GroupCommit
 from threadline.times import now_us, parse_iso_us
 
 log = logging.getLogger("threadline")
@@ -74,6 +75,7 @@ class LineageService:
         self.settings = settings
         self.index = LineageIndex(store)
         self.node_text = NodeText()
+        self.group_commit = GroupCommit(self._write, most=settings.max_batch_events)
 
     # --- ingestion ------------------------------------------------------------------------
 
@@ -99,7 +101,11 @@ class LineageService:
         )
         event = parse_event(_not_admin(value), raw)
         self._admit(event)
-        return self.store.ingest([event], now_us(), project)[0]
+        return self.group_commit.ingest(event)
+
+    def _write(self, batch: Sequence[ParsedEvent]) -> list[IngestOutcome]:
+        """Append and project events in one transaction (``GroupCommit``'s writer)."""
+        return self.store.ingest(batch, now_us(), project)
 
     def ingest_batch_body(
         self, body: bytes, *, content_encoding: str | None = None
