@@ -10,7 +10,8 @@ PostgreSQL's default) and with the same transaction per request. Each figure is 
 of ``--reps`` runs, each on fresh databases. Targets: batch >= 1x, single POST >= 0.5x.
 INFO lines per database split a single POST's time into the log append alone, the
 projection and the request over HTTP (``ingest_breakdown``), and compare it with the
-baseline served over HTTP on the same stack (``bench_server.plain_app``).
+baseline served over HTTP on the same stack (``bench_server.plain_app``); one more gives
+the single-POST rate of several clients sending at once.
 
     python benchmarks/bench_ingest.py            # 1,800 events (600 for single POST)
     python benchmarks/bench_ingest.py --small    # a smoke size (CI)
@@ -19,10 +20,12 @@ baseline served over HTTP on the same stack (``bench_server.plain_app``).
 from __future__ import annotations
 
 import argparse
+import http.client
 import socket
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -38,6 +41,9 @@ from ol_events import events
 from plain_ingest import PlainWriter, postgres_writer, sqlite_writer, target_of
 
 TARGETS = {"single": 0.5, "batch": 1.0}
+CLIENTS = 8
+"""Clients sending at once for the concurrent single-POST figure (an INFO line)."""
+JSON = {"Content-Type": "application/json"}
 Pair = Callable[[Path, int], AbstractContextManager[tuple[str, PlainWriter]]]
 """Opens a fresh Threadline database URL and a fresh baseline writer beside it."""
 
@@ -69,6 +75,53 @@ def threadline_rate(url: str, groups: list[list[bytes]], *, batch: bool) -> floa
     finally:
         served.close()
     return sum(map(len, groups)) / elapsed
+
+
+def concurrent_rate(url: str, payloads: Sequence[bytes], clients: int) -> float:
+    """Send one event per POST from ``clients`` keep-alive clients at once; return events/s.
+
+    Each client sends its share in order and waits for each answer, as an OpenLineage
+    client does; the events of the stream are dealt out round robin.
+    """
+    served = Served("threadline", url, free_port())
+    shares = [payloads[at::clients] for at in range(clients)]
+    failures: list[str] = []
+
+    def send(share: Sequence[bytes]) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", served.port, timeout=600)
+        try:
+            for payload in share:
+                conn.request("POST", "/api/v1/lineage", body=payload, headers=JSON)
+                response = conn.getresponse()
+                answer = response.read()
+                if response.status not in (200, 201):
+                    failures.append(f"{response.status}: {answer[:300]!r}")
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=send, args=(share,)) for share in shares]
+    try:
+        start = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - start
+    finally:
+        served.close()
+    assert not failures, failures[:3]
+    return len(payloads) / elapsed
+
+
+def concurrent(pair: Pair, payloads: Sequence[bytes], clients: int, reps: int) -> float:
+    """Return the median events/s of ``concurrent_rate`` over fresh databases."""
+    rates = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in range(reps):
+            with pair(Path(tmp), 3000 + n) as (url, writer):
+                writer.conn.close()
+                rates.append(concurrent_rate(url, payloads, clients))
+    return statistics.median(rates)
 
 
 def served_rate(target: str, groups: list[list[bytes]]) -> float:
@@ -185,6 +238,12 @@ def main() -> int:
                     f"INFO  {label}, one event per POST against the baseline served on the same "
                     f"stack (a bare ASGI app parsing and inserting on its event loop): "
                     f"{served:,.0f} ev/s, Threadline {mine / served:.2f}x"
+                )
+                many = concurrent(pair, payloads[:single], CLIENTS, args.reps)
+                notes.append(
+                    f"INFO  {label}, one event per POST from {CLIENTS} clients at once: "
+                    f"{many:,.0f} ev/s, {many / mine:.2f}x one client's rate (events that "
+                    "wait behind a write share the next transaction: store/groupcommit.py)"
                 )
             how = "one event per POST" if mode == "single" else f"batches of {args.batch}"
             what = f"ingestion, {label}, {how}"

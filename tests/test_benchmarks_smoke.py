@@ -61,6 +61,8 @@ def test_ingestion_benchmark_small_reports_both_endpoints_on_both_databases() ->
         assert "log append alone" in split and "+ projection" in split, split
         served = f"INFO  {database}, one event per POST against the baseline served"
         assert any(line.startswith(served) for line in lines), lines
+        clients = f"INFO  {database}, one event per POST from 8 clients at once: "
+        assert any(line.startswith(clients) for line in lines), lines
 
 
 def test_http_benchmark_small_sends_the_same_body_from_both_servers() -> None:
