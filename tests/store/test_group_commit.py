@@ -127,3 +127,37 @@ def test_a_group_the_store_cannot_write_fails_every_request_and_writes_nothing(
         assert [o.seq for o in retried] == list(range(1, WRITERS + 1))
     finally:
         store.close()
+
+
+_POISON = {
+    "sqlite": [
+        "CREATE TRIGGER poison BEFORE INSERT ON jobs WHEN NEW.name = 'poison' "
+        "BEGIN SELECT RAISE(ABORT, 'this job cannot be projected'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF NEW.name = 'poison' THEN RAISE EXCEPTION 'this job cannot be projected'; END IF; "
+        "RETURN NEW; END $$",
+        "CREATE TRIGGER poison BEFORE INSERT ON jobs FOR EACH ROW EXECUTE FUNCTION poison()",
+    ],
+}
+
+
+def test_an_event_the_projection_cannot_take_fails_alone_and_its_group_is_written(
+    service: LineageService,
+) -> None:
+    with service.store.engine.begin() as conn:  # the database refuses one job, as a bug would
+        for statement in _POISON[service.store.dialect]:
+            conn.exec_driver_sql(statement)
+    bodies = _bodies()
+    poisoned = run_event(RunState.START, 50, run="run-poison", job=("tests", "poison"))
+    bodies.insert(3, body(poisoned))
+    results = _send_behind_a_write(service, bodies, hold_s=0.0)
+    failed = [at for at, r in enumerate(results) if not isinstance(r, IngestOutcome)]
+    assert failed == [3], results
+    assert "this job cannot be projected" in str(results[3])
+    outcomes = [r for r in results if isinstance(r, IngestOutcome)]
+    assert sorted(o.seq for o in outcomes) == list(range(1, WRITERS + 1))
+    report = service.store.verify()
+    assert (report.checked, report.broken) == (WRITERS, None)
+    assert service.store.head_seq() == WRITERS
