@@ -1,4 +1,8 @@
-"""Group commit: single events that wait behind a write share the next transaction."""
+"""Group commit: single events that wait behind a write share the next transaction.
+
+And what both ways of writing many events in one transaction (a group, a batch) do with an
+event the projection cannot take: it fails alone.
+"""
 
 from __future__ import annotations
 
@@ -143,12 +147,17 @@ _POISON = {
 }
 
 
+def _refuse_the_poison_job(store: Store) -> None:
+    """Make the database refuse the job named ``poison``, as a projection bug would fail."""
+    with store.engine.begin() as conn:
+        for statement in _POISON[store.dialect]:
+            conn.exec_driver_sql(statement)
+
+
 def test_an_event_the_projection_cannot_take_fails_alone_and_its_group_is_written(
     service: LineageService,
 ) -> None:
-    with service.store.engine.begin() as conn:  # the database refuses one job, as a bug would
-        for statement in _POISON[service.store.dialect]:
-            conn.exec_driver_sql(statement)
+    _refuse_the_poison_job(service.store)
     bodies = _bodies()
     poisoned = run_event(RunState.START, 50, run="run-poison", job=("tests", "poison"))
     bodies.insert(3, body(poisoned))
@@ -161,3 +170,19 @@ def test_an_event_the_projection_cannot_take_fails_alone_and_its_group_is_writte
     report = service.store.verify()
     assert (report.checked, report.broken) == (WRITERS, None)
     assert service.store.head_seq() == WRITERS
+
+
+def test_an_event_the_projection_cannot_take_fails_alone_in_a_batch(
+    service: LineageService,
+) -> None:
+    _refuse_the_poison_job(service.store)
+    bodies = _bodies()
+    poisoned = run_event(RunState.START, 50, run="run-poison", job=("tests", "poison"))
+    bodies.insert(3, body(poisoned))
+    outcome = service.ingest_batch_body(b"[" + b",".join(bodies) + b"]")
+    assert outcome.status == "partial_success"
+    assert [(f.index, f.retriable) for f in outcome.failed] == [(3, False)]
+    assert "it was not stored" in outcome.failed[0].reason
+    assert [a.seq for a in outcome.accepted] == list(range(1, WRITERS + 1))
+    report = service.store.verify()
+    assert (report.checked, report.broken) == (WRITERS, None)
