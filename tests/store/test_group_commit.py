@@ -147,21 +147,21 @@ _POISON = {
 }
 
 
-def _refuse_the_poison_job(store: Store) -> None:
-    """Make the database refuse the job named ``poison``, as a projection bug would fail."""
+def _with_poison(store: Store) -> list[bytes]:
+    """Make the database refuse the job ``poison`` (as a projection bug would fail); return
+    the six events with one of that job's inserted at index 3."""
     with store.engine.begin() as conn:
         for statement in _POISON[store.dialect]:
             conn.exec_driver_sql(statement)
+    bodies = _bodies()
+    bodies.insert(3, body(run_event(RunState.START, 50, run="run-poison", job=("tests", "poison"))))
+    return bodies
 
 
 def test_an_event_the_projection_cannot_take_fails_alone_and_its_group_is_written(
     service: LineageService,
 ) -> None:
-    _refuse_the_poison_job(service.store)
-    bodies = _bodies()
-    poisoned = run_event(RunState.START, 50, run="run-poison", job=("tests", "poison"))
-    bodies.insert(3, body(poisoned))
-    results = _send_behind_a_write(service, bodies, hold_s=0.0)
+    results = _send_behind_a_write(service, _with_poison(service.store), hold_s=0.0)
     failed = [at for at, r in enumerate(results) if not isinstance(r, IngestOutcome)]
     assert failed == [3], results
     assert "this job cannot be projected" in str(results[3])
@@ -175,11 +175,7 @@ def test_an_event_the_projection_cannot_take_fails_alone_and_its_group_is_writte
 def test_an_event_the_projection_cannot_take_fails_alone_in_a_batch(
     service: LineageService,
 ) -> None:
-    _refuse_the_poison_job(service.store)
-    bodies = _bodies()
-    poisoned = run_event(RunState.START, 50, run="run-poison", job=("tests", "poison"))
-    bodies.insert(3, body(poisoned))
-    outcome = service.ingest_batch_body(b"[" + b",".join(bodies) + b"]")
+    outcome = service.ingest_batch_body(b"[" + b",".join(_with_poison(service.store)) + b"]")
     assert outcome.status == "partial_success"
     assert [(f.index, f.retriable) for f in outcome.failed] == [(3, False)]
     assert "it was not stored" in outcome.failed[0].reason

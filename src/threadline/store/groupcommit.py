@@ -76,7 +76,7 @@ class GroupCommit:
         return entry.outcome
 
     def _lead(self, entry: _Entry) -> None:
-        """Write this entry with the ones queued before it; hand the next write on."""
+        """Write this entry and the ones queued behind it; hand the next write on."""
         with self._lock:
             group = [entry, *self._queue[: self._most - 1]]
             del self._queue[: self._most - 1]
