@@ -143,6 +143,8 @@ def test_marquez_jobs_filter_by_last_run_state_and_page(seeded: TestClient) -> N
         f"{API}/jobs", params=[("lastRunStates", "FAILED"), ("lastRunStates", "COMPLETED")]
     )
     assert both.json()["totalCount"] == 5
+    blank = seeded.get(f"{API}/jobs", params=[("lastRunStates", ""), ("lastRunStates", " ")])
+    assert (blank.status_code, blank.json()["totalCount"]) == (200, 6)  # no filter, as absent
     page = get(seeded, "/jobs", limit=2, offset=1)
     assert ([j["name"] for j in page["jobs"]], page["totalCount"]) == (
         ["nightly", "orders.clean"],

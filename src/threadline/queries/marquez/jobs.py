@@ -154,9 +154,9 @@ def job(conn: Connection, namespace: str, name: str) -> dict[str, Any]:
 
 def _state_filter(states: list[str]) -> ColumnElement[bool] | None:
     """Translate Marquez run states (``lastRunStates``) into a filter on the latest run."""
-    if not states:
-        return None
     wanted = {state.strip().upper() for state in states if state.strip()}
+    if not wanted:  # not given, or only blank values: no filter
+        return None
     unknown = wanted - set(RUN_STATES.values())
     if unknown:
         raise InvalidParameter(
