@@ -42,16 +42,25 @@ def assert_projections_are_a_rebuild(db_url: str) -> None:
 def downstream_outputs(base: str) -> set[str]:
     """Return the keys of the outputs a server's lineage index finds below ``chaos.source``.
 
-    Before the first event is stored the source does not exist: that is an empty answer.
+    Asked with a node limit above any stream's size and checked not to be truncated: at
+    larger ``THREADLINE_CHAOS_SCALE`` a stream has more nodes than the default limit, and a
+    cut answer would read as lost events. Before the first event is stored the source does
+    not exist: that is an empty answer.
     """
     answer = httpx.get(
-        f"{base}/api/v1/lineage",
-        params={"nodeId": "dataset:chaos:source", "depth": 2},
+        f"{base}/api/threadline/v1/lineage",
+        params={
+            "node": "dataset:chaos:source",
+            "direction": "downstream",
+            "depth": 2,
+            "limit": 1_000_000,
+        },
         timeout=60,
     )
     if answer.status_code == 404 and answer.json()["error"] == "not_found":
         return set()
     assert answer.status_code == 200, answer.text
+    assert not answer.json()["truncated"], answer.json()["truncatedReason"]
     prefix = "dataset:chaos:out-"
-    ids = [node["id"] for node in answer.json()["graph"]]
+    ids = [node["id"] for node in answer.json()["nodes"]]
     return {node.removeprefix(prefix) for node in ids if node.startswith(prefix)}

@@ -98,10 +98,8 @@ def test_servers_sharing_a_database_lose_nothing_and_agree(
 
         assert_exactly_once(db_url, ledger.acked)
         assert_chain_verifies(db_url)
+        assert all(downstream_outputs(base) >= ledger.acked for base in bases)
         answers = [_graph(httpx.get(f"{base}{LINEAGE}", timeout=60).json()) for base in bases]
-        assert {node["id"].removeprefix("dataset:chaos:out-") for node in answers[0]} >= (
-            ledger.acked
-        )
         with TestClient(create_app(Settings(database_url=db_url))) as fresh:
             loaded = _graph(fresh.get(LINEAGE).json())
         assert answers == [loaded] * len(bases)
