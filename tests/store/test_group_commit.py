@@ -25,7 +25,7 @@ WRITERS = 6
 
 
 def _bodies() -> list[bytes]:
-    """Six events of three runs of a small pipeline: START and COMPLETE each."""
+    """Six events of a three-job chain (each job reads what the one before wrote)."""
     events = []
     for n in range(3):
         for state, minute in ((RunState.START, 10 * n), (RunState.COMPLETE, 10 * n + 5)):
@@ -35,7 +35,7 @@ def _bodies() -> list[bytes]:
                     minute,
                     run=f"run-{n}",
                     job=("tests", f"job-{n}"),
-                    inputs=[inp("warehouse", f"in-{n}")],
+                    inputs=[inp("warehouse", f"out-{n - 1}" if n else "source")],
                     outputs=[out("warehouse", f"out-{n}", schema=schema("id", "amount"))],
                 )
             )
