@@ -36,7 +36,7 @@ from rich.console import Console
 import bench_pg
 from bench_report import Verdict, print_verdicts, write_json
 from bench_server import Served
-from ingest_breakdown import describe, in_process
+from ingest_breakdown import describe, store_rate
 from ol_events import events
 from plain_ingest import PlainWriter, postgres_writer, sqlite_writer, target_of
 
@@ -60,9 +60,10 @@ def chunks(payloads: Sequence[bytes], size: int) -> list[list[bytes]]:
     return [list(payloads[i : i + size]) for i in range(0, len(payloads), size)]
 
 
-def threadline_rate(url: str, groups: list[list[bytes]], *, batch: bool) -> float:
-    """Start a server on a fresh database, send every group, return events per second."""
-    served = Served("threadline", url, free_port())
+def served_rate(kind: str, target: str, groups: list[list[bytes]], *, batch: bool) -> float:
+    """Start a server (``bench_server``'s ``kind``) on a fresh database, send every group,
+    return events per second."""
+    served = Served(kind, target, free_port())
     try:
         start = time.perf_counter()
         for group in groups:
@@ -113,41 +114,28 @@ def concurrent_rate(url: str, payloads: Sequence[bytes], clients: int) -> float:
     return len(payloads) / elapsed
 
 
-def concurrent(pair: Pair, payloads: Sequence[bytes], clients: int, reps: int) -> float:
-    """Return the median events/s of ``concurrent_rate`` over fresh databases."""
+def over_fresh(pair: Pair, reps: int, rate: Callable[[str, PlainWriter], float]) -> float:
+    """Return the median of ``rate(url, baseline writer)`` over ``reps`` fresh database pairs."""
     rates = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in range(reps):
-            with pair(Path(tmp), 3000 + n) as (url, writer):
-                writer.conn.close()
-                rates.append(concurrent_rate(url, payloads, clients))
+            with pair(Path(tmp), n) as (url, writer):
+                try:
+                    rates.append(rate(url, writer))
+                finally:
+                    writer.conn.close()  # unused by most rates; closing twice is harmless
     return statistics.median(rates)
 
 
-def served_rate(target: str, groups: list[list[bytes]]) -> float:
-    """Send one event per POST to the baseline served on the same stack; return events/s."""
-    served = Served("plain", target, free_port())
-    try:
-        start = time.perf_counter()
-        for group in groups:
-            status, body = served.request("POST", "/api/v1/lineage", group[0])
-            assert status == 201, (status, body[:300])
-        elapsed = time.perf_counter() - start
-    finally:
-        served.close()
-    return sum(map(len, groups)) / elapsed
+def _served_baseline(groups: list[list[bytes]]) -> Callable[[str, PlainWriter], float]:
+    """The baseline served over HTTP, writing into the pair's baseline database."""
 
+    def rate(_url: str, writer: PlainWriter) -> float:
+        target = target_of(writer)
+        writer.conn.close()
+        return served_rate("plain", target, groups, batch=False)
 
-def served_baseline(pair: Pair, groups: list[list[bytes]], reps: int) -> float:
-    """Return the median events/s of the baseline served over HTTP, on fresh databases."""
-    rates = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for n in range(reps):
-            with pair(Path(tmp), 2000 + n) as (_url, writer):
-                target = target_of(writer)
-                writer.conn.close()
-                rates.append(served_rate(target, groups))
-    return statistics.median(rates)
+    return rate
 
 
 def _array(group: list[bytes]) -> bytes:
@@ -193,8 +181,32 @@ def measure(
         for n in range(reps):
             with pair(Path(tmp), n) as (url, writer):
                 plain.append(plain_rate(writer, groups))
-                mine.append(threadline_rate(url, groups, batch=batch))
+                mine.append(served_rate("threadline", url, groups, batch=batch))
     return statistics.median(mine), statistics.median(plain)
+
+
+def single_post_notes(
+    label: str, pair: Pair, groups: list[list[bytes]], mine: float, plain: float, reps: int
+) -> list[str]:
+    """Return the INFO lines about one event per POST (its split, served baseline, clients)."""
+    payloads = [group[0] for group in groups]
+
+    def logged(projected: bool) -> float:
+        return over_fresh(
+            pair, reps, lambda url, _w: store_rate(url, payloads, projected=projected)
+        )
+
+    served = over_fresh(pair, reps, _served_baseline(groups))
+    many = over_fresh(pair, reps, lambda url, _w: concurrent_rate(url, payloads, CLIENTS))
+    return [
+        describe(label, mine, plain, logged(False), logged(True)),
+        f"INFO  {label}, one event per POST against the baseline served on the same stack (a "
+        f"bare ASGI app parsing and inserting on its event loop): {served:,.0f} ev/s, "
+        f"Threadline {mine / served:.2f}x",
+        f"INFO  {label}, one event per POST from {CLIENTS} clients at once: {many:,.0f} ev/s, "
+        f"{many / mine:.2f}x one client's rate (events that wait behind a write share the next "
+        "transaction: store/groupcommit.py)",
+    ]
 
 
 def parse_args() -> argparse.Namespace:
@@ -222,7 +234,8 @@ def main() -> int:
         pairs["PostgreSQL"] = postgres_pair
     else:
         console.print("PostgreSQL: not reachable or skipped; its rows are left out")
-    verdicts, notes = [], []
+    verdicts: list[Verdict] = []
+    notes: list[str] = []
     for label, pair in pairs.items():
         for mode, groups in (
             ("single", chunks(payloads[:single], 1)),
@@ -231,20 +244,7 @@ def main() -> int:
             mine, plain = measure(pair, groups, batch=mode == "batch", reps=args.reps)
             ratio, target = mine / plain, TARGETS[mode]
             if mode == "single":
-                alone, projected = in_process(pair, payloads[:single], args.reps)
-                notes.append(describe(label, mine, plain, alone, projected))
-                served = served_baseline(pair, groups, args.reps)
-                notes.append(
-                    f"INFO  {label}, one event per POST against the baseline served on the same "
-                    f"stack (a bare ASGI app parsing and inserting on its event loop): "
-                    f"{served:,.0f} ev/s, Threadline {mine / served:.2f}x"
-                )
-                many = concurrent(pair, payloads[:single], CLIENTS, args.reps)
-                notes.append(
-                    f"INFO  {label}, one event per POST from {CLIENTS} clients at once: "
-                    f"{many:,.0f} ev/s, {many / mine:.2f}x one client's rate (events that "
-                    "wait behind a write share the next transaction: store/groupcommit.py)"
-                )
+                notes += single_post_notes(label, pair, groups, mine, plain, args.reps)
             how = "one event per POST" if mode == "single" else f"batches of {args.batch}"
             what = f"ingestion, {label}, {how}"
             verdicts.append(

@@ -11,11 +11,8 @@ both in-process figures are the store's own.
 
 from __future__ import annotations
 
-import statistics
-import tempfile
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -46,18 +43,6 @@ def store_rate(url: str, payloads: Sequence[bytes], *, projected: bool) -> float
     finally:
         store.close()
     return len(parsed) / elapsed
-
-
-def in_process(pair: Any, payloads: Sequence[bytes], reps: int) -> tuple[float, float]:
-    """Return the median events/s of (log append alone, with projection) over fresh databases."""
-    alone, projected = [], []
-    with tempfile.TemporaryDirectory() as tmp:
-        for n in range(reps):
-            for rates, with_projection, at in ((alone, False, 2 * n), (projected, True, 2 * n + 1)):
-                with pair(Path(tmp), 1000 + at) as (url, writer):
-                    writer.conn.close()
-                    rates.append(store_rate(url, payloads, projected=with_projection))
-    return statistics.median(alone), statistics.median(projected)
 
 
 def describe(label: str, http: float, plain: float, alone: float, projected: float) -> str:
