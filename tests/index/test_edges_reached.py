@@ -66,6 +66,15 @@ def test_unique_rows_equals_numpy_unique(high: int) -> None:
     assert np.array_equal(unique_rows(rows), np.unique(rows, axis=0))
 
 
+def test_unique_rows_returns_rows_in_order_as_they_are_and_orders_the_rest() -> None:
+    rows = np.unique(np.random.default_rng(2).integers(0, 50, size=(400, 3)), axis=0)
+    assert unique_rows(rows) is rows  # distinct and in order already: nothing to do
+    swapped = rows[[1, 0, *range(2, len(rows))]]
+    assert np.array_equal(unique_rows(swapped), rows)
+    repeated = np.concatenate([rows[:1], rows])  # in order, but not distinct
+    assert np.array_equal(unique_rows(repeated), rows)
+
+
 def test_member_equals_numpy_isin() -> None:
     rng = np.random.default_rng(1)
     values, nodes = rng.integers(0, 300, 1_000), rng.integers(0, 400, 50)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from threadline.index.graph import OPEN, Base, Edge, Graph
-from threadline.index.part import Times, stable_order
+from threadline.index.part import Times, distinct_order, stable_order
 
 
 @pytest.mark.parametrize("distinct", [1, 40, 300, 70_000])
@@ -45,6 +45,14 @@ def test_stable_order_equals_a_stable_argsort(high: int) -> None:
     assert np.array_equal(order, np.argsort(keys, kind="stable"))
     assert stable_order(np.sort(keys)) is None  # in order already: nothing to do
     assert stable_order(keys[:0]) is None
+
+
+@pytest.mark.parametrize("high", [50_000, 10**9, 2**62])
+def test_distinct_order_equals_argsort_of_distinct_keys(high: int) -> None:
+    # The last size's keys are too wide to pack with their positions: argsort orders them.
+    keys = np.random.default_rng(high).choice(high, 20_000, replace=False).astype(np.int64)
+    assert np.array_equal(distinct_order(keys), np.argsort(keys))
+    assert distinct_order(keys[:0]).tolist() == []
 
 
 def _edges(seed: int, n: int = 50, count: int = 400) -> list[Edge]:

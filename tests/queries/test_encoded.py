@@ -7,8 +7,9 @@ from typing import Any
 import numpy as np
 import orjson
 import pytest
+from openlineage.client.facet_v2 import lineage
 
-from tests.events import PRODUCER, RunState, at_us, inp, out, run_event
+from tests.events import PRODUCER, RunState, at_us, dataset_event, inp, job_event, out, run_event
 from threadline import wire
 from threadline.queries.nodetext import Texts
 from threadline.queries.options import QueryOptions
@@ -137,6 +138,38 @@ def test_texts_rank_nodes_by_reference_and_leave_older_generations_unchanged() -
     assert second.missing(nodes).tolist() == [9]
     assert second.rest[7] == b',"namespace":"%b","name":"c","depth":' % NS.encode()
     assert second.body_kind[[2, 4, 7, 1]].tolist() == [-1, -1, -1, -1]
+
+
+def test_edges_of_other_kinds_than_their_targets_usual_one_are_encoded_as_the_general_path(
+    service: LineageService,
+) -> None:
+    # An edge's target piece carries the kind its target usually has (a job is read, a
+    # dataset written); a dataset derived from another and a job fed by a job do not.
+    derived = lineage.LineageDatasetFacet(
+        inputs=[lineage.LineageDatasetInput(namespace=NS, name="mart.ab", type="DATASET")]
+    )
+    fed = lineage.LineageJobFacet(
+        entries=[
+            lineage.LineageJobEntry(
+                type="JOB",
+                inputs=[lineage.LineageJobInput(type="JOB", namespace="etl", name="join")],
+            )
+        ]
+    )
+    _ingest(
+        service,
+        [
+            *_pipeline(),
+            dataset_event(5, NS, "view.ab", lineage=derived),
+            job_event(6, ("etl", "report"), job_facets={"lineage": fed}),
+        ],
+    )
+    for ref, direction in ((f"dataset:{NS}:raw.a", "downstream"), ("job:etl:report", "both")):
+        opts = QueryOptions(direction, 20)
+        encoded = service.lineage_encoded(ref, opts)
+        assert encoded == _general(service, ref, opts)
+        kinds = {e["kind"] for e in orjson.loads(encoded or b"{}")["edges"]}
+        assert {"derived", "job"} & kinds, kinds
 
 
 def test_encoded_lineage_equals_the_general_answer_over_many_join_blocks(

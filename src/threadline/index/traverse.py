@@ -371,7 +371,9 @@ def edges_reached(
     """
     if found.reason is not None:
         return None
-    expanded = found.nodes[found.depths < max_depth]
+    # Sorted nodes expand into rows sorted by source; the base CSR keeps each node's
+    # neighbours in order, so unique_rows usually finds them in order and distinct.
+    expanded = np.sort(found.nodes[found.depths < max_depth])
     src, nbr, kind = _expand_numpy(graph, expanded, down=down, as_of=as_of)
     if not src.size:
         return _NO_EDGES
@@ -395,6 +397,8 @@ def unique_rows(rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     nodes, kinds = int(rows[:, :2].max()) + 1, int(rows[:, 2].max()) + 1
     if rows.min() >= 0 and nodes * nodes * kinds < 2**62:  # one int64 key sorts faster
         keys = (rows[:, 0] * nodes + rows[:, 1]) * kinds + rows[:, 2]
+        if bool((keys[1:] > keys[:-1]).all()):
+            return rows  # distinct and in order already (an expansion of sorted nodes)
         keys.sort()  # in place: np.unique hashes, several times slower here
         first = np.ones(keys.size, dtype=np.bool_)
         first[1:] = keys[1:] != keys[:-1]

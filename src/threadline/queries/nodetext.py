@@ -19,7 +19,7 @@ import numpy.typing as npt
 import orjson
 from sqlalchemy import Connection
 
-from threadline.index.loader import chunks
+from threadline.index.loader import EDGE_KINDS, chunks
 from threadline.refs import format_ref
 from threadline.store.rawsql import RawSql
 
@@ -36,7 +36,9 @@ class Texts:
     "namespace":…,"name":…,"depth":``, for the semantic kind ``body_kind`` (a code of
     ``kind_names``; -1 when not built yet); ``lead`` and ``rest`` are the parts around the
     kind, to build it again when the kind changes. ``source`` is ``{"source":…,"target":``;
-    ``rank`` orders nodes by reference.
+    ``target`` is ``<reference>,"kind":…},`` for the kind of edge a node is usually the
+    target of (``target_kind``: a job is read, a dataset written), so that an edge is two
+    pieces; ``rank`` orders nodes by reference.
     """
 
     epoch: str
@@ -48,6 +50,8 @@ class Texts:
     kind_names: tuple[str, ...]
     ref_json: Objects
     source: Objects
+    target: Objects
+    target_kind: npt.NDArray[np.int8]
     rank: npt.NDArray[np.int64]
     sorted_refs: Objects
     sorted_ids: npt.NDArray[np.int64]
@@ -68,6 +72,8 @@ class Texts:
             (),
             none,
             none,
+            none,
+            np.zeros(0, np.int8),
             ints,
             none,
             ints,
@@ -90,6 +96,7 @@ class Texts:
         known = _grown(self.known, size, False)
         lead, rest = _grown(self.lead, size, None), _grown(self.rest, size, None)
         ref_json, source = _grown(self.ref_json, size, None), _grown(self.source, size, None)
+        target, target_kind = _grown(self.target, size, None), _grown(self.target_kind, size, 0)
         added = sorted(
             (format_ref(kind, ns, name), node, kind, ns, name) for node, kind, ns, name in rows
         )
@@ -102,6 +109,9 @@ class Texts:
                 orjson.dumps(name),
             )
             source[node] = b'{"source":%b,"target":' % encoded
+            usual = "input" if kind == "job" else "output"
+            target[node] = b'%b,"kind":"%b"},' % (encoded, usual.encode())
+            target_kind[node] = EDGE_KINDS[usual]
         new_refs = np.array([a[0] for a in added], dtype=np.object_)
         at = np.searchsorted(self.sorted_refs, new_refs, side="right")
         sorted_refs = np.insert(self.sorted_refs, at, new_refs)
@@ -118,6 +128,8 @@ class Texts:
             self.kind_names,
             ref_json,
             source,
+            target,
+            target_kind,
             rank,
             sorted_refs,
             sorted_ids,
@@ -154,6 +166,8 @@ class Texts:
             names,
             self.ref_json,
             self.source,
+            self.target,
+            self.target_kind,
             self.rank,
             self.sorted_refs,
             self.sorted_ids,
