@@ -6,7 +6,8 @@ cones hold about 1k, 10k and 70k nodes; one keep-alive client asks
 ``GET /api/threadline/v1/lineage`` for each. The baseline is a bare ASGI app (no framework)
 on the same uvicorn/httptools/uvloop stack, in its own process, that holds every node and
 edge of those answers as pre-encoded JSON fragments and joins them per request into the
-same body Threadline sends. Requests alternate between the two servers, so both see the
+same body Threadline sends (sent in pieces, as Threadline sends its own, with no copy of
+the whole into one buffer). Requests alternate between the two servers, so both see the
 same noise; p50 and p95 are over ``--reps`` requests each. Targets: p50 <= 2x, p95 <= 3x.
 
     python benchmarks/bench_http.py            # 400k nodes, 480k edges

@@ -69,10 +69,10 @@ def threadline_cold_start(store: Store, ref: str) -> tuple[float, int]:
     start = time.perf_counter()
     service = LineageService(store, store.settings)
     service.index.refresh()
-    body = service.lineage_encoded(ref, QueryOptions("downstream", 1000, limit=1_000_000))
+    pieces = service.lineage_encoded(ref, QueryOptions("downstream", 1000, limit=1_000_000))
     elapsed = time.perf_counter() - start
-    assert body is not None
-    return elapsed, body.count(b'"depth":')
+    assert pieces is not None
+    return elapsed, b"".join(pieces).count(b'"depth":')
 
 
 def retained_bytes(store: Store) -> tuple[int, int]:

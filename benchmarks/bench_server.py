@@ -34,8 +34,9 @@ Fragments = tuple[bytes, list[bytes], list[bytes], bytes]
 def bare_app(bodies: dict[str, Fragments]) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
     """Return an ASGI app answering ``GET /<key>`` with that key's pre-encoded fragments.
 
-    A body is (prefix, node JSON, edge JSON, suffix), joined per request as any server
-    that holds pre-encoded nodes must.
+    A body is (prefix, node JSON, edge JSON, suffix): the nodes and the edges are joined
+    per request, as any server that holds pre-encoded nodes must, and the five pieces sent
+    one after another.
     """
     headers = [(b"content-type", b"application/json")]
 
@@ -47,13 +48,15 @@ def bare_app(bodies: dict[str, Fragments]) -> Callable[[Scope, Receive, Send], A
             return
         found = bodies.get(scope["path"].lstrip("/"))
         if found is None:
-            body = b"null"
+            pieces = [b"null"]
         else:
             prefix, nodes, edges, suffix = found
-            body = b"".join((prefix, b",".join(nodes), b'],"edges":[', b",".join(edges), suffix))
-        length = (b"content-length", str(len(body)).encode())
+            pieces = [prefix, b",".join(nodes), b'],"edges":[', b",".join(edges), suffix]
+        length = (b"content-length", str(sum(len(p) for p in pieces)).encode())
         await send({"type": "http.response.start", "status": 200, "headers": [*headers, length]})
-        await send({"type": "http.response.body", "body": body})
+        for piece in pieces[:-1]:  # as Threadline does: no copy of the whole into one buffer
+            await send({"type": "http.response.body", "body": piece, "more_body": True})
+        await send({"type": "http.response.body", "body": pieces[-1]})
 
     return app
 

@@ -316,8 +316,8 @@ class LineageService:
             state = self.index.state_for(conn)
             return lineage(conn, state, resolve(conn, ref), options)
 
-    def lineage_encoded(self, ref: str | NodeRef, options: QueryOptions) -> bytes | None:
-        """Answer ``lineage`` as JSON bytes joined from pre-encoded node text.
+    def lineage_encoded(self, ref: str | NodeRef, options: QueryOptions) -> list[bytes] | None:
+        """Answer ``lineage`` as JSON bytes joined from pre-encoded node text, in pieces.
 
         Returns None for options that need the general path (version and column
         granularity, kind and namespace filters): encode ``lineage`` then.

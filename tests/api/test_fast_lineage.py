@@ -111,10 +111,13 @@ def test_a_plain_request_is_answered_without_the_application(service: LineageSer
     for params in PLAIN:
         sent, handed_on = _ask(service, params)
         assert not handed_on, params
-        start, body = sent
+        start, *pieces = sent  # the answer's pieces, one body message each
         assert start["status"] in (200, 404)
         assert (b"content-type", b"application/json") in start["headers"]
-        assert orjson.loads(body["body"])
+        assert [p.get("more_body", False) for p in pieces] == [True] * (len(pieces) - 1) + [False]
+        body = b"".join(p["body"] for p in pieces)
+        assert (b"content-length", str(len(body)).encode()) in start["headers"]
+        assert orjson.loads(body)
 
 
 def test_other_requests_are_handed_to_the_application(service: LineageService) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 from starlette.concurrency import run_in_threadpool
 
+from threadline.api.responses import send_json_pieces
 from threadline.api.routes.native import node_param, options
 from threadline.errors import ThreadlineError
 from threadline.queries.encoded import encodable
@@ -34,7 +35,6 @@ TEXT = frozenset(("direction", "as_of", "granularity"))
 NUMBERS = frozenset(("depth", "limit", "budget_ms"))
 LISTS = frozenset(("kinds", "namespaces"))
 DIGITS = re.compile(r"[0-9]{1,9}")
-JSON = [(b"content-type", b"application/json")]
 
 
 def _defaults(dependency: Callable[..., Any]) -> dict[str, Any]:
@@ -76,18 +76,16 @@ class FastLineage:
             return False  # the general path: no thread hop to learn it
         service: LineageService = scope["app"].state.service
         try:
-            body = await run_in_threadpool(service.lineage_encoded, ref, opts)
+            pieces = await run_in_threadpool(service.lineage_encoded, ref, opts)
         except ThreadlineError as exc:
             if exc.status >= 500:
                 return False  # logged and answered by the application's handler
-            body, status = orjson.dumps(exc.to_dict()), exc.status
+            pieces, status = [orjson.dumps(exc.to_dict())], exc.status
         else:
-            if body is None:
+            if pieces is None:
                 return False
             status = 200
-        length = (b"content-length", b"%d" % len(body))
-        await send({"type": "http.response.start", "status": status, "headers": [*JSON, length]})
-        await send({"type": "http.response.body", "body": body})
+        await send_json_pieces(send, status, pieces)
         return True
 
 

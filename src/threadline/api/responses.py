@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import orjson
 from starlette.responses import JSONResponse, Response
+
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+JSON_HEADERS = [(b"content-type", b"application/json")]
 
 
 class JsonResponse(JSONResponse):
@@ -25,3 +29,28 @@ class JsonResponse(JSONResponse):
 def raw_json(body: bytes, status_code: int = 200) -> Response:
     """Return JSON bytes that were assembled (or stored) already encoded."""
     return Response(body, status_code=status_code, media_type="application/json")
+
+
+async def send_json_pieces(send: Send, status: int, pieces: Sequence[bytes]) -> None:
+    """Send a JSON answer given as pieces (``b"".join(pieces)``), one body message each."""
+    length = (b"content-length", b"%d" % sum(len(piece) for piece in pieces))
+    await send(
+        {"type": "http.response.start", "status": status, "headers": [*JSON_HEADERS, length]}
+    )
+    for piece in pieces[:-1]:
+        await send({"type": "http.response.body", "body": piece, "more_body": True})
+    await send({"type": "http.response.body", "body": pieces[-1] if pieces else b""})
+
+
+class JsonPieces(Response):
+    """A JSON answer assembled already encoded, in pieces sent as they are (no joined copy)."""
+
+    media_type = "application/json"
+
+    def __init__(self, pieces: Sequence[bytes], status_code: int = 200) -> None:
+        super().__init__(None, status_code=status_code)
+        self.pieces = pieces
+
+    async def __call__(self, scope: Any, receive: Any, send: Send) -> None:
+        """Send the answer."""
+        await send_json_pieces(send, self.status_code, self.pieces)

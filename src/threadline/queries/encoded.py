@@ -34,8 +34,13 @@ def encodable(opts: QueryOptions) -> bool:
 
 def encoded_lineage(
     conn: Connection, state: IndexState, root: Resolved, opts: QueryOptions, text: NodeText
-) -> bytes:
-    """Answer an entity-level traversal as the JSON bytes of ``wire.lineage_json``."""
+) -> list[bytes]:
+    """Answer an entity-level traversal as the JSON bytes of ``wire.lineage_json``, in pieces.
+
+    The pieces, joined, are the answer. A server sends them one after another rather than
+    copying them into one more buffer: for a 10k-node answer (2.6 MB) that was about a
+    fifth of the time to answer over HTTP.
+    """
     start = start_for(conn, state, root, opts)
     reached, rows, reason = reach_rows(start, opts)
     kinds = (state.nodes.kind, state.nodes.kind_names)
@@ -56,7 +61,7 @@ def encoded_lineage(
     )
     node_blocks = _node_blocks(texts, nodes, depths)
     edge_parts = _edge_parts(texts, rows)
-    return b"".join((head, *node_blocks, b'],"edges":[', *_blocks(edge_parts), end))
+    return [head, *node_blocks, b'],"edges":[', *_blocks(edge_parts), end]
 
 
 def _blocks(parts: list[bytes], size: int = 4096) -> list[bytes]:

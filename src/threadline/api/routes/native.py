@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from threadline import wire
 from threadline.api import examples
 from threadline.api.docs import answer
-from threadline.api.responses import JsonResponse, raw_json
+from threadline.api.responses import JsonPieces, JsonResponse
 from threadline.errors import InvalidParameter
 from threadline.queries.options import DEFAULT_BUDGET_MS, DEFAULT_DEPTH, DEFAULT_LIMIT, QueryOptions
 from threadline.refs import TYPES, NodeRef
@@ -203,9 +203,9 @@ async def get_lineage(
 ) -> Response:
     """Traverse from a node at entity, version or column granularity, now or as of a time."""
     service = _service(request)
-    body = await run_in_threadpool(service.lineage_encoded, ref, opts)
-    if body is not None:
-        return raw_json(body)
+    pieces = await run_in_threadpool(service.lineage_encoded, ref, opts)
+    if pieces is not None:
+        return JsonPieces(pieces)
     result = await run_in_threadpool(service.lineage, ref, opts)
     return JsonResponse(wire.lineage_json(result))
 
