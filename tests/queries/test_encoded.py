@@ -11,6 +11,7 @@ from openlineage.client.facet_v2 import lineage
 
 from tests.events import PRODUCER, RunState, at_us, dataset_event, inp, job_event, out, run_event
 from threadline import wire
+from threadline.queries.encoded import BLOCK
 from threadline.queries.nodetext import Texts
 from threadline.queries.options import QueryOptions
 from threadline.service import LineageService
@@ -175,16 +176,17 @@ def test_edges_of_other_kinds_than_their_targets_usual_one_are_encoded_as_the_ge
 def test_encoded_lineage_equals_the_general_answer_over_many_join_blocks(
     service: LineageService,
 ) -> None:
-    wide = run_event(
+    wide = BLOCK + 500  # the outputs' nodes (one depth) and edges fill more than one block
+    fan = run_event(
         RunState.COMPLETE,
         1,
         run="fan",
         job=("etl", "fan"),
         inputs=[inp(NS, "raw.wide")],
-        outputs=[out(NS, f"part.{i:04d}") for i in range(1_500)],
+        outputs=[out(NS, f"part.{i:04d}") for i in range(wide)],
     )
-    _ingest(service, [wide])
-    for ref, nodes in ((f"dataset:{NS}:part.0042", 3), (f"dataset:{NS}:raw.wide", 1_502)):
+    _ingest(service, [fan])
+    for ref, nodes in ((f"dataset:{NS}:part.0042", 3), (f"dataset:{NS}:raw.wide", wide + 2)):
         opts = QueryOptions("both", 20, limit=10_000)
         encoded = _encoded(service, ref, opts)
         assert encoded == _general(service, ref, opts)
