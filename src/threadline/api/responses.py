@@ -31,15 +31,37 @@ def raw_json(body: bytes, status_code: int = 200) -> Response:
     return Response(body, status_code=status_code, media_type="application/json")
 
 
+SEND_AT_LEAST = 65_536
+"""Bytes a body message carries at least (but the last): small pieces go out together."""
+
+
 async def send_json_pieces(send: Send, status: int, pieces: Sequence[bytes]) -> None:
-    """Send a JSON answer given as pieces (``b"".join(pieces)``), one body message each."""
+    """Send a JSON answer given as pieces (``b"".join(pieces)``) without joining it whole.
+
+    A large piece goes in a body message of its own; small ones are joined until they
+    fill one (a message each would cost a write each).
+    """
     length = (b"content-length", b"%d" % sum(len(piece) for piece in pieces))
     await send(
         {"type": "http.response.start", "status": status, "headers": [*JSON_HEADERS, length]}
     )
-    for piece in pieces[:-1]:
-        await send({"type": "http.response.body", "body": piece, "more_body": True})
-    await send({"type": "http.response.body", "body": pieces[-1] if pieces else b""})
+    small: list[bytes] = []
+    held = 0
+    for piece in pieces:
+        if len(piece) >= SEND_AT_LEAST:
+            if small:
+                await send(
+                    {"type": "http.response.body", "body": b"".join(small), "more_body": True}
+                )
+                small, held = [], 0
+            await send({"type": "http.response.body", "body": piece, "more_body": True})
+            continue
+        small.append(piece)
+        held += len(piece)
+        if held >= SEND_AT_LEAST:
+            await send({"type": "http.response.body", "body": b"".join(small), "more_body": True})
+            small, held = [], 0
+    await send({"type": "http.response.body", "body": b"".join(small)})
 
 
 class JsonPieces(Response):
